@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vconnect: build the kernel modules out of tree and the userspace tool.
+#
+#   make                 modules + vconnectctl (W=1, C=1 work as in the kernel)
+#   make install         modules_install + depmod + vconnectctl into $(PREFIX)
+#   make check           install build/test dependencies, build, run every test
+#   make demo            the main job: a test guest with a LIO target and a vHBA
+#
+# KDIR defaults to the build tree of the newest kernel that has both
+# /lib/modules/<ver>/build and /boot/vmlinuz-<ver>.
+
+KVER ?= $(shell for d in /lib/modules/*/build; do v=$${d%/build}; v=$${v\#\#*/}; \
+	  [ -e /boot/vmlinuz-$$v ] && echo $$v; done | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+
+.PHONY: all modules userspace install modules_install check demo bench clean setup
+
+all: modules userspace
+
+modules:
+	@test -d "$(KDIR)" || { echo "No kernel build tree at '$(KDIR)': install linux-headers-$(KVER) or set KDIR (scripts/setup.sh installs it)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(KVER)
+
+install: modules_install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+setup:
+	scripts/setup.sh
+
+check: setup
+	$(MAKE) all
+	$(MAKE) -C userspace test
+	selftests/run
+
+demo: setup
+	$(MAKE) all
+	selftests/run --script selftests/demo.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vHBA as a SCSI host: creation and removal, queuecommand, and the
+ * error handler's escalation (abort task, LUN reset, target warm reset,
+ * session reinstatement).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+#include <linux/module.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+
+#include "vhba.h"
+
+struct vhba_session *vhba_session_by_id(struct vhba *vhba, unsigned int id)
+{
+	if (id >= VHBA_MAX_TARGETS)
+		return NULL;
+	return rcu_dereference_check(vhba->sessions[id],
+				     lockdep_is_held(&vhba->mutex));
+}
+
+static int vhba_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
+{
+	struct vhba *vhba = shost_to_vhba(shost);
+	struct vhba_session *sess;
+	int ret;
+
+	rcu_read_lock();
+	sess = vhba_session_by_id(vhba, sc->device->id);
+	if (unlikely(!sess)) {
+		rcu_read_unlock();
+		sc->result = DID_NO_CONNECT << 16;
+		scsi_done(sc);
+		return 0;
+	}
+	ret = vhba_session_queue(sess, sc);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The error handler runs only once every outstanding command of the host
+ * has completed or timed out, so the commands a task management function
+ * covers are all owned by it.
+ */
+static struct vhba_session *vhba_cmd_session(struct scsi_cmnd *sc)
+{
+	struct vhba *vhba = shost_to_vhba(sc->device->host);
+	struct vhba_session *sess;
+
+	rcu_read_lock();
+	sess = vhba_session_by_id(vhba, sc->device->id);
+	rcu_read_unlock();
+	/* The error handler holds the device, so the session is detaching
+	 * at worst and cannot be freed before scsi_remove_target returns.
+	 */
+	return sess;
+}
+
+static enum blk_eh_timer_return vhba_eh_timed_out(struct scsi_cmnd *sc)
+{
+	struct vhba_session *sess = vhba_cmd_session(sc);
+
+	/* The replacement timeout, not the command timer, governs recovery. */
+	if (sess && vhba_session_recovering(sess))
+		return BLK_EH_RESET_TIMER;
+	return BLK_EH_DONE;
+}
+
+/* Run a TMF on the session's current backend session. */
+static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc, int which)
+{
+	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+	struct vconnect_be_session *be;
+	int ret;
+
+	if (vhba_session_wait_ready(sess))
+		return FAILED;
+
+	mutex_lock(&sess->mutex);
+	be = rcu_dereference_protected(sess->be, lockdep_is_held(&sess->mutex));
+	if (!be) {
+		mutex_unlock(&sess->mutex);
+		return FAILED;
+	}
+	switch (which) {
+	case 0:
+		/* Not held by the backend (completed or requeued): done. */
+		if (READ_ONCE(cmd->sess) != sess) {
+			ret = 0;
+			break;
+		}
+		ret = be->backend->ops->abort(be, sc);
+		break;
+	case 1:
+		ret = be->backend->ops->lun_reset(be, sc->device->lun);
+		break;
+	default:
+		ret = be->backend->ops->target_reset(be);
+		break;
+	}
+	mutex_unlock(&sess->mutex);
+	if (ret)
+		return FAILED;
+	WRITE_ONCE(cmd->sess, NULL);
+	return SUCCESS;
+}
+
+static int vhba_eh_abort(struct scsi_cmnd *sc)
+{
+	struct vhba_session *sess = vhba_cmd_session(sc);
+	int ret = sess ? vhba_tmf(sess, sc, 0) : SUCCESS;
+
+	sdev_printk(KERN_INFO, sc->device, "abort task: %s\n",
+		    ret == SUCCESS ? "done" : "failed");
+	return ret;
+}
+
+static int vhba_eh_device_reset(struct scsi_cmnd *sc)
+{
+	struct vhba_session *sess = vhba_cmd_session(sc);
+	int ret = sess ? vhba_tmf(sess, sc, 1) : SUCCESS;
+
+	sdev_printk(KERN_INFO, sc->device, "LUN reset: %s\n",
+		    ret == SUCCESS ? "done" : "failed");
+	return ret;
+}
+
+static int vhba_eh_target_reset(struct scsi_cmnd *sc)
+{
+	struct vhba_session *sess = vhba_cmd_session(sc);
+	int ret = sess ? vhba_tmf(sess, sc, 2) : SUCCESS;
+
+	sdev_printk(KERN_INFO, sc->device, "target warm reset: %s\n",
+		    ret == SUCCESS ? "done" : "failed");
+	return ret;
+}
+
+/* Last resort: reinstate every session of the vHBA. */
+static int vhba_eh_host_reset(struct scsi_cmnd *sc)
+{
+	struct vhba *vhba = shost_to_vhba(sc->device->host);
+	struct vhba_session *sess;
+	unsigned int i;
+	int ret = SUCCESS;
+
+	mutex_lock(&vhba->mutex);
+	for (i = 0; i < VHBA_MAX_TARGETS; i++) {
+		sess = vhba_session_by_id(vhba, i);
+		if (sess && vhba_session_reinstate(sess))
+			ret = FAILED;
+	}
+	mutex_unlock(&vhba->mutex);
+	shost_printk(KERN_INFO, vhba->shost, "sessions reinstated: %s\n",
+		     ret == SUCCESS ? "done" : "failed");
+	return ret;
+}
+
+static int vhba_slave_configure(struct scsi_device *sdev)
+{
+	struct vhba *vhba = shost_to_vhba(sdev->host);
+	struct vhba_session *sess;
+	u32 window = 0;
+
+	rcu_read_lock();
+	sess = vhba_session_by_id(vhba, sdev->id);
+	if (sess)
+		window = READ_ONCE(sess->info.cmd_window);
+	rcu_read_unlock();
+	/* Start at the target's command window; track_queue_depth adapts. */
+	if (window)
+		scsi_change_queue_depth(sdev, min_t(u32, window, VHBA_CAN_QUEUE));
+	blk_queue_rq_timeout(sdev->request_queue, 30 * HZ);
+	return 0;
+}
+
+static struct scsi_host_template vhba_sht = {
+	.module			= THIS_MODULE,
+	.name			= "vconnect vHBA",
+	.proc_name		= "vconnect",
+	.queuecommand		= vhba_queuecommand,
+	.eh_timed_out		= vhba_eh_timed_out,
+	.eh_abort_handler	= vhba_eh_abort,
+	.eh_device_reset_handler = vhba_eh_device_reset,
+	.eh_target_reset_handler = vhba_eh_target_reset,
+	.eh_host_reset_handler	= vhba_eh_host_reset,
+	.slave_configure	= vhba_slave_configure,
+	.change_queue_depth	= scsi_change_queue_depth,
+	.can_queue		= VHBA_CAN_QUEUE,
+	.this_id		= -1,
+	.sg_tablesize		= SG_ALL,
+	.max_sectors		= VHBA_MAX_SECTORS,
+	/* Each segment within one page, so a backend can send pages. */
+	.dma_boundary		= PAGE_SIZE - 1,
+	.max_segment_size	= PAGE_SIZE,
+	.cmd_size		= sizeof(struct vhba_cmd),
+	.track_queue_depth	= 1,
+	.shost_groups		= vhba_host_groups,
+};
+
+static void vhba_want_defaults(struct vhba *vhba, const struct vhba_config *cfg)
+{
+	struct vconnect_iscsi_params *p = &vhba->want;
+
+	p->header_digest = cfg->header_digest;
+	p->data_digest = cfg->data_digest;
+	p->initial_r2t = false;
+	p->immediate_data = true;
+	p->data_pdu_in_order = true;
+	p->data_sequence_in_order = true;
+	p->max_recv_dsl = 262144;
+	p->max_burst_length = 16776192;
+	p->first_burst_length = 262144;
+	p->max_outstanding_r2t = 1;
+	p->max_connections = 1;
+	p->default_time2wait = 2;
+	p->default_time2retain = 0;
+	p->error_recovery_level = 0;
+}
+
+/* Create a vHBA and its Scsi_Host. Caller holds vhba_mutex. */
+struct vhba *vhba_create(const struct vhba_config *cfg,
+			 struct netlink_ext_ack *extack)
+{
+	struct Scsi_Host *shost;
+	struct vhba *vhba;
+	int ret;
+
+	lockdep_assert_held(&vhba_mutex);
+
+	shost = scsi_host_alloc(&vhba_sht, sizeof(*vhba));
+	if (!shost)
+		return ERR_PTR(-ENOMEM);
+	vhba = shost_to_vhba(shost);
+	vhba->shost = shost;
+	mutex_init(&vhba->mutex);
+
+	ret = vhba_identity_assign(vhba, cfg, extack);
+	if (ret)
+		goto put_host;
+	if (cfg->alias)
+		strscpy(vhba->alias, cfg->alias, sizeof(vhba->alias));
+	vhba->chap = cfg->chap;
+	vhba->replacement_timeout_ms = cfg->replacement_timeout_ms;
+	vhba->policy = cfg->policy;
+	vhba_want_defaults(vhba, cfg);
+
+	shost->max_id = VHBA_MAX_TARGETS;
+	shost->max_channel = 0;
+	shost->max_lun = 16384;
+	shost->max_cmd_len = 16;
+	shost->unique_id = shost->host_no;
+
+	ret = scsi_add_host(shost, vhba_root_dev);
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(extack, "could not add the SCSI host");
+		goto put_host;
+	}
+	list_add_tail(&vhba->node, &vhba_list);
+	shost_printk(KERN_INFO, shost, "vHBA %s created, initiator %s isid %012llx\n",
+		     vhba->name, vhba->initiator_name,
+		     vhba_isid_to_u64(vhba->isid));
+	return vhba;
+
+put_host:
+	memzero_explicit(&vhba->chap, sizeof(vhba->chap));
+	scsi_host_put(shost);
+	return ERR_PTR(ret);
+}
+
+/* Log out every session and remove the host. Caller holds vhba_mutex. */
+void vhba_destroy(struct vhba *vhba)
+{
+	struct Scsi_Host *shost = vhba->shost;
+	struct vhba_session *sess;
+	unsigned int i;
+
+	lockdep_assert_held(&vhba_mutex);
+	list_del(&vhba->node);
+
+	mutex_lock(&vhba->mutex);
+	vhba->removing = true;
+	for (i = 0; i < VHBA_MAX_TARGETS; i++) {
+		sess = vhba_session_by_id(vhba, i);
+		if (sess)
+			vhba_session_destroy(sess);
+	}
+	mutex_unlock(&vhba->mutex);
+
+	shost_printk(KERN_INFO, shost, "vHBA %s removed\n", vhba->name);
+	scsi_remove_host(shost);
+	memzero_explicit(&vhba->chap, sizeof(vhba->chap));
+	scsi_host_put(shost);
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vHBA identity: names, initiator names, ISIDs, and their uniqueness on
+ * the host. Everything here runs with vhba_mutex held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/random.h>
+#include <linux/string.h>
+#include <net/netlink.h>
+
+#include "vhba.h"
+
+/* vHBA names become sysfs values and CLI words: keep them plain. */
+int vhba_validate_name(const char *name, struct netlink_ext_ack *extack)
+{
+	size_t len = strlen(name);
+	size_t i;
+
+	if (!len || len >= VCONNECT_VHBA_NAME_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "vHBA name must be 1 to 31 characters");
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isalnum(name[i]) && !strchr("_.-", name[i])) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "vHBA name may only contain letters, digits, '_', '.', '-'");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit(s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * RFC 7143 section 4.2.7: iqn.yyyy-mm.reversed-domain[:anything],
+ * eui.<16 hex>, naa.<16 or 32 hex>. Names are compared after stringprep,
+ * which lowercases; we require the lowercase form rather than rewrite it.
+ */
+int vhba_validate_iscsi_name(const char *iname, struct netlink_ext_ack *extack)
+{
+	size_t len = strlen(iname);
+	size_t i;
+
+	if (!len || len >= VCONNECT_ISCSI_NAME_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "iSCSI name must be 1 to 223 bytes");
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		char c = iname[i];
+
+		if (!(islower(c) || isdigit(c) || strchr("-.:", c))) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "iSCSI name may only contain lowercase letters, digits, '-', '.', ':'");
+			return -EINVAL;
+		}
+	}
+	if (!strncmp(iname, "iqn.", 4)) {
+		/* iqn.yyyy-mm.x */
+		if (len < 12 || !isdigit(iname[4]) || !isdigit(iname[5]) ||
+		    !isdigit(iname[6]) || !isdigit(iname[7]) || iname[8] != '-' ||
+		    !isdigit(iname[9]) || !isdigit(iname[10]) ||
+		    iname[11] != '.' || len == 12) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "iqn. name must look like iqn.yyyy-mm.reversed.domain[:id]");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strncmp(iname, "eui.", 4)) {
+		if (len != 20 || !all_hex(iname + 4, 16)) {
+			NL_SET_ERR_MSG_MOD(extack, "eui. name must be followed by 16 hex digits");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strncmp(iname, "naa.", 4)) {
+		if ((len != 20 && len != 36) || !all_hex(iname + 4, len - 4)) {
+			NL_SET_ERR_MSG_MOD(extack, "naa. name must be followed by 16 or 32 hex digits");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	NL_SET_ERR_MSG_MOD(extack, "iSCSI name must start with iqn., eui. or naa.");
+	return -EINVAL;
+}
+
+u64 vhba_isid_to_u64(const u8 *isid)
+{
+	u64 v = 0;
+	int i;
+
+	for (i = 0; i < VCONNECT_ISID_LEN; i++)
+		v = (v << 8) | isid[i];
+	return v;
+}
+
+static void vhba_u64_to_isid(u64 v, u8 *isid)
+{
+	int i;
+
+	for (i = VCONNECT_ISID_LEN - 1; i >= 0; i--, v >>= 8)
+		isid[i] = v & 0xff;
+}
+
+/*
+ * Each vHBA owns a pair of ISIDs that differ in the lowest bit of the
+ * qualifier (D) field, so that a session can be rebuilt beside the old one
+ * (make-before-break) without reinstating it. Uniqueness is checked for
+ * the pair.
+ */
+static bool vhba_isid_in_use(const char *iname, u64 isid)
+{
+	struct vhba *v;
+
+	list_for_each_entry(v, &vhba_list, node) {
+		if (strcmp(v->initiator_name, iname))
+			continue;
+		if ((vhba_isid_to_u64(v->isid) | 1) == (isid | 1))
+			return true;
+	}
+	return false;
+}
+
+struct vhba *vhba_find(const char *name)
+{
+	struct vhba *v;
+
+	lockdep_assert_held(&vhba_mutex);
+	list_for_each_entry(v, &vhba_list, node)
+		if (!strcmp(v->name, name))
+			return v;
+	return NULL;
+}
+
+/*
+ * Random-type ISID (RFC 7143 10.12.5: T=10b, A=0, B and C random, D a
+ * qualifier). Random B/C makes a collision with other initiators on the
+ * same target unlikely even though their initiator names differ anyway;
+ * the D qualifier's low bit is the A/B pair bit and stays clear here.
+ */
+static u64 vhba_isid_generate(const char *iname)
+{
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		u64 isid = 0x800000000000ULL |
+			   ((u64)get_random_u32() & 0xffffff) << 16 |
+			   (get_random_u32() & 0xfffe);
+
+		if (!vhba_isid_in_use(iname, isid))
+			return isid;
+	}
+	return 0;
+}
+
+/* Fill in vhba's identity from @cfg; refuses duplicates on the host. */
+int vhba_identity_assign(struct vhba *vhba, const struct vhba_config *cfg,
+			 struct netlink_ext_ack *extack)
+{
+	struct vhba *v;
+	u64 isid;
+
+	lockdep_assert_held(&vhba_mutex);
+
+	if (vhba_find(cfg->name)) {
+		NL_SET_ERR_MSG_MOD(extack, "a vHBA with this name already exists");
+		return -EEXIST;
+	}
+	strscpy(vhba->name, cfg->name, sizeof(vhba->name));
+
+	if (cfg->initiator_name)
+		strscpy(vhba->initiator_name, cfg->initiator_name,
+			sizeof(vhba->initiator_name));
+	else
+		snprintf(vhba->initiator_name, sizeof(vhba->initiator_name),
+			 "naa.%016llx", cfg->wwpn);
+
+	if (cfg->wwpn) {
+		list_for_each_entry(v, &vhba_list, node) {
+			if (v->wwpn == cfg->wwpn) {
+				NL_SET_ERR_MSG_MOD(extack, "WWPN already used by another vHBA");
+				return -EEXIST;
+			}
+		}
+	}
+	vhba->wwpn = cfg->wwpn;
+	vhba->wwnn = cfg->wwnn;
+
+	if (cfg->isid_set) {
+		isid = cfg->isid;
+		if (isid >> 48) {
+			NL_SET_ERR_MSG_MOD(extack, "ISID is 48 bits");
+			return -EINVAL;
+		}
+		if (vhba_isid_in_use(vhba->initiator_name, isid)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "initiator name + ISID (or its pair ISID ^ 1) already used by another vHBA");
+			return -EEXIST;
+		}
+	} else {
+		isid = vhba_isid_generate(vhba->initiator_name);
+		if (!isid) {
+			NL_SET_ERR_MSG_MOD(extack, "could not find a free ISID");
+			return -EBUSY;
+		}
+	}
+	vhba_u64_to_isid(isid, vhba->isid);
+	return 0;
+}

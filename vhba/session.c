@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vHBA's session with one target: login on a backend, the I/O hand-off,
+ * and ERL 0 recovery (session reinstatement with the same ISID).
+ *
+ * Recovery runs in sess->recovery_work, one attempt per run:
+ *   failed() callback -> FAILED_BIT, work queued
+ *   work: LOGGED_IN + FAILED_BIT -> block the target's devices, unpublish
+ *         and close the backend session, requeue the commands it held,
+ *         state RECOVERING; then try to log in again on whatever backend
+ *         the policy picks; on failure re-arm with backoff. When the
+ *         replacement timeout passes, state FAILED: devices are unblocked
+ *         and queuecommand fails commands fast, while attempts go on.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/inet.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_eh.h>
+
+#include "vhba.h"
+
+#define VHBA_NOOP_INTERVAL_MS	5000
+#define VHBA_NOOP_TIMEOUT_MS	5000
+#define VHBA_RETRY_MIN_MS	200
+#define VHBA_RETRY_MAX_MS	5000
+
+enum {
+	VHBA_SESS_FAILED_BIT,		/* the backend reported a failure */
+};
+
+static const char *const vhba_state_names[] = {
+	[VCONNECT_SESSION_FREE]		= "free",
+	[VCONNECT_SESSION_LOGGING_IN]	= "logging-in",
+	[VCONNECT_SESSION_LOGGED_IN]	= "logged-in",
+	[VCONNECT_SESSION_RECOVERING]	= "recovering",
+	[VCONNECT_SESSION_FAILED]	= "failed",
+};
+
+const char *vhba_state_name(enum vconnect_session_state state)
+{
+	if (state < ARRAY_SIZE(vhba_state_names) && vhba_state_names[state])
+		return vhba_state_names[state];
+	return "unknown";
+}
+
+static struct vhba_session *be_to_sess(struct vconnect_be_session *be)
+{
+	return be->owner;
+}
+
+static void vhba_session_set_state(struct vhba_session *sess,
+				   enum vconnect_session_state state)
+{
+	spin_lock_bh(&sess->lock);
+	WRITE_ONCE(sess->state, state);
+	spin_unlock_bh(&sess->lock);
+	wake_up_all(&sess->state_wq);
+}
+
+/* ---- callbacks from the backend ---- */
+
+static void vhba_task_done(struct vconnect_be_session *be, struct scsi_cmnd *sc)
+{
+	struct vhba_session *sess = be_to_sess(be);
+	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+	unsigned int done = scsi_bufflen(sc) - scsi_get_resid(sc);
+
+	atomic64_inc(&sess->stats.cmds);
+	if (sc->sc_data_direction == DMA_FROM_DEVICE)
+		atomic64_add(done, &sess->stats.read_bytes);
+	else if (sc->sc_data_direction == DMA_TO_DEVICE)
+		atomic64_add(done, &sess->stats.write_bytes);
+	if (host_byte(sc->result) != DID_OK)
+		atomic64_inc(&sess->stats.errors);
+	WRITE_ONCE(cmd->sess, NULL);
+	scsi_done(sc);
+}
+
+static void vhba_session_failed(struct vconnect_be_session *be, int err)
+{
+	struct vhba_session *sess = be_to_sess(be);
+
+	WRITE_ONCE(sess->last_error, err);
+	set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+	mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+}
+
+static void vhba_session_event(struct vconnect_be_session *be,
+			       enum vconnect_session_event ev, u64 lun)
+{
+	struct vhba_session *sess = be_to_sess(be);
+
+	switch (ev) {
+	case VCONNECT_EV_LUNS_CHANGED:
+		queue_work(vhba_wq, &sess->rescan_work);
+		break;
+	case VCONNECT_EV_TARGET_LOGOUT_REQ:
+		/* ERL 0: log in again at once; the target asked us to go. */
+		vhba_session_failed(be, -ECONNRESET);
+		break;
+	case VCONNECT_EV_PARAM_RENEGOTIATE:
+		break;
+	}
+}
+
+const struct vconnect_session_owner_ops vhba_owner_ops = {
+	.task_done	= vhba_task_done,
+	.failed		= vhba_session_failed,
+	.event		= vhba_session_event,
+};
+
+/* ---- the I/O path ---- */
+
+/* Called from queuecommand; returns a queuecommand result. */
+int vhba_session_queue(struct vhba_session *sess, struct scsi_cmnd *sc)
+{
+	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+	struct vconnect_be_session *be;
+	enum vconnect_session_state state;
+	int ret;
+
+	rcu_read_lock();
+	be = rcu_dereference(sess->be);
+	if (unlikely(!be)) {
+		rcu_read_unlock();
+		state = READ_ONCE(sess->state);
+		if (state == VCONNECT_SESSION_FAILED ||
+		    state == VCONNECT_SESSION_FREE || READ_ONCE(sess->detaching)) {
+			sc->result = DID_TRANSPORT_FAILFAST << 16;
+			atomic64_inc(&sess->stats.errors);
+			scsi_done(sc);
+			return 0;
+		}
+		return SCSI_MLQUEUE_TARGET_BUSY;
+	}
+	WRITE_ONCE(cmd->sess, sess);
+	ret = be->backend->ops->queue(be, sc);
+	rcu_read_unlock();
+	if (likely(!ret))
+		return 0;
+	WRITE_ONCE(cmd->sess, NULL);
+	/* -EBUSY: window closed; -ENOTCONN: recovery is on its way. */
+	return SCSI_MLQUEUE_TARGET_BUSY;
+}
+
+/* ---- devices of the session's SCSI target ---- */
+
+static struct scsi_target *vhba_session_starget(struct vhba_session *sess)
+{
+	struct Scsi_Host *shost = sess->vhba->shost;
+	struct scsi_target *starget = NULL;
+	struct scsi_device *sdev;
+
+	shost_for_each_device(sdev, shost) {
+		if (sdev->channel == 0 && sdev->id == sess->id && !starget) {
+			starget = scsi_target(sdev);
+			get_device(&starget->dev);
+		}
+	}
+	return starget;
+}
+
+static void vhba_session_block(struct vhba_session *sess)
+{
+	struct scsi_target *starget = vhba_session_starget(sess);
+
+	if (starget) {
+		scsi_target_block(&starget->dev);
+		put_device(&starget->dev);
+	}
+}
+
+static void vhba_session_unblock(struct vhba_session *sess)
+{
+	struct scsi_target *starget = vhba_session_starget(sess);
+
+	if (starget) {
+		scsi_target_unblock(&starget->dev, SDEV_RUNNING);
+		put_device(&starget->dev);
+	}
+}
+
+static bool vhba_requeue_one(struct scsi_cmnd *sc, void *data)
+{
+	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+
+	if (READ_ONCE(cmd->sess) != data)
+		return true;
+	WRITE_ONCE(cmd->sess, NULL);
+	/* Not a retry: the target never saw a result for it. */
+	sc->result = DID_REQUEUE << 16;
+	scsi_done(sc);
+	return true;
+}
+
+/*
+ * Take the backend session away from the I/O path and close it. Commands
+ * it held go back to the block layer; with the devices blocked they wait
+ * there for the next session.
+ */
+static void vhba_session_teardown(struct vhba_session *sess, bool logout)
+{
+	struct vconnect_be_session *be;
+	struct vconnect_backend *backend;
+
+	lockdep_assert_held(&sess->mutex);
+	be = rcu_dereference_protected(sess->be, lockdep_is_held(&sess->mutex));
+	if (!be)
+		return;
+	backend = sess->backend;
+	RCU_INIT_POINTER(sess->be, NULL);
+	synchronize_rcu();		/* no queuecommand still inside be */
+	backend->ops->close(be, logout);
+	sess->backend = NULL;
+	vhba_backend_put(backend);
+	scsi_host_busy_iter(sess->vhba->shost, vhba_requeue_one, sess);
+}
+
+/* ---- login ---- */
+
+static void vhba_session_fill_desc(struct vhba_session *sess,
+				   struct vconnect_session_desc *desc)
+{
+	struct vhba *vhba = sess->vhba;
+
+	memset(desc, 0, sizeof(*desc));
+	desc->initiator_name = vhba->initiator_name;
+	desc->initiator_alias = vhba->alias[0] ? vhba->alias : NULL;
+	memcpy(desc->isid, vhba->isid, VCONNECT_ISID_LEN);
+	desc->target_name = sess->target_name;
+	desc->chap = vhba->chap.user[0] ? &vhba->chap : NULL;
+	desc->want = vhba->want;
+	desc->login_timeout_ms = VHBA_LOGIN_TIMEOUT_MS;
+	desc->noop_interval_ms = VHBA_NOOP_INTERVAL_MS;
+	desc->noop_timeout_ms = VHBA_NOOP_TIMEOUT_MS;
+}
+
+/* One login attempt over every portal; publishes the session on success. */
+static int vhba_session_try_login(struct vhba_session *sess)
+{
+	struct vconnect_session_desc desc;
+	struct vconnect_session_info info;
+	struct vconnect_be_session *be = ERR_PTR(-ENODEV);
+	struct vconnect_backend *backend;
+	unsigned int i;
+
+	lockdep_assert_held(&sess->mutex);
+	backend = vhba_backend_select(sess->vhba->policy);
+	if (!backend)
+		return -ENODEV;
+
+	vhba_session_fill_desc(sess, &desc);
+	/* A failure of an earlier, closed backend session is history. */
+	clear_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+	for (i = 0; i < sess->nr_portals; i++) {
+		memset(&info, 0, sizeof(info));
+		desc.portal = sess->portals[i];
+		be = backend->ops->open(&desc, &vhba_owner_ops, sess, &info);
+		if (!IS_ERR(be))
+			break;
+		/* A target that refuses us will refuse on every portal. */
+		if (PTR_ERR(be) == -EACCES || PTR_ERR(be) == -ENOENT)
+			break;
+	}
+	if (IS_ERR(be)) {
+		vhba_backend_put(backend);
+		spin_lock_bh(&sess->lock);
+		sess->info.login_status_class = info.login_status_class;
+		sess->info.login_status_detail = info.login_status_detail;
+		spin_unlock_bh(&sess->lock);
+		return PTR_ERR(be);
+	}
+
+	spin_lock_bh(&sess->lock);
+	sess->info = info;
+	sess->state = VCONNECT_SESSION_LOGGED_IN;
+	spin_unlock_bh(&sess->lock);
+	sess->backend = backend;
+	rcu_assign_pointer(sess->be, be);
+	wake_up_all(&sess->state_wq);
+	return 0;
+}
+
+/* First login of an attached target, from netlink. */
+int vhba_session_login(struct vhba_session *sess, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	mutex_lock(&sess->mutex);
+	vhba_session_set_state(sess, VCONNECT_SESSION_LOGGING_IN);
+	ret = vhba_session_try_login(sess);
+	if (ret) {
+		sess->last_error = ret;
+		vhba_session_set_state(sess, VCONNECT_SESSION_FREE);
+	}
+	mutex_unlock(&sess->mutex);
+
+	switch (ret) {
+	case 0:
+		vhba_notify(VCONNECT_EVENT_SESSION_UP, sess->vhba, sess, 0, 0);
+		break;
+	case -ENODEV:
+		NL_SET_ERR_MSG_MOD(extack, "no datapath backend allowed by the vHBA's policy is loaded (modprobe vconnect_iscsi)");
+		break;
+	case -EACCES:
+		NL_SET_ERR_MSG_MOD(extack, "target refused the login: authentication or authorization failed (check ACL and CHAP)");
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_MOD(extack, "target name not found on the portal");
+		break;
+	case -ECONNREFUSED:
+	case -ENETUNREACH:
+	case -EHOSTUNREACH:
+	case -ETIMEDOUT:
+		NL_SET_ERR_MSG_MOD(extack, "could not reach any portal of the target");
+		break;
+	default:
+		NL_SET_ERR_MSG_MOD(extack, "login failed");
+		break;
+	}
+	return ret;
+}
+
+/* ---- recovery ---- */
+
+static unsigned long vhba_retry_delay(struct vhba_session *sess)
+{
+	u64 elapsed_ms = (local_clock() - sess->recovery_start_ns) / NSEC_PER_MSEC;
+
+	/* Fast first retries, then back off towards VHBA_RETRY_MAX_MS. */
+	return msecs_to_jiffies(clamp_t(u64, elapsed_ms / 4, VHBA_RETRY_MIN_MS,
+					VHBA_RETRY_MAX_MS));
+}
+
+static void vhba_session_recovery_work(struct work_struct *work)
+{
+	struct vhba_session *sess = container_of(to_delayed_work(work),
+						 struct vhba_session,
+						 recovery_work);
+	struct vhba *vhba = sess->vhba;
+	int ret;
+
+	mutex_lock(&sess->mutex);
+	if (test_and_clear_bit(VHBA_SESS_FAILED_BIT, &sess->flags) &&
+	    sess->state == VCONNECT_SESSION_LOGGED_IN) {
+		shost_printk(KERN_INFO, vhba->shost,
+			     "session to %s lost (%d), reinstating\n",
+			     sess->target_name, READ_ONCE(sess->last_error));
+		sess->recovery_start_ns = local_clock();
+		sess->recovery_deadline = jiffies +
+			msecs_to_jiffies(vhba->replacement_timeout_ms);
+		atomic64_inc(&sess->stats.recoveries);
+		vhba_session_set_state(sess, VCONNECT_SESSION_RECOVERING);
+		vhba_session_block(sess);
+		vhba_session_teardown(sess, false);
+		vhba_notify(VCONNECT_EVENT_RECOVERY_START, vhba, sess,
+			    READ_ONCE(sess->last_error), 0);
+	}
+
+	if (sess->detaching || (sess->state != VCONNECT_SESSION_RECOVERING &&
+				sess->state != VCONNECT_SESSION_FAILED))
+		goto out;
+
+	ret = vhba_session_try_login(sess);
+	if (!ret) {
+		u64 stall_us = (local_clock() - sess->recovery_start_ns) /
+			       NSEC_PER_USEC;
+
+		vhba_session_unblock(sess);
+		shost_printk(KERN_INFO, vhba->shost,
+			     "session to %s reinstated after %llu ms\n",
+			     sess->target_name, stall_us / 1000);
+		vhba_notify(VCONNECT_EVENT_RECOVERY_DONE, vhba, sess, 0,
+			    stall_us);
+		goto out;
+	}
+	sess->last_error = ret;
+	if (sess->state == VCONNECT_SESSION_RECOVERING &&
+	    time_after_eq(jiffies, sess->recovery_deadline)) {
+		shost_printk(KERN_WARNING, vhba->shost,
+			     "session to %s: replacement timeout expired, failing I/O\n",
+			     sess->target_name);
+		vhba_session_set_state(sess, VCONNECT_SESSION_FAILED);
+		vhba_session_unblock(sess);
+		vhba_notify(VCONNECT_EVENT_RECOVERY_TIMEOUT, vhba, sess, ret, 0);
+	}
+	queue_delayed_work(vhba_wq, &sess->recovery_work,
+			   vhba_retry_delay(sess));
+out:
+	mutex_unlock(&sess->mutex);
+}
+
+bool vhba_session_recovering(struct vhba_session *sess)
+{
+	return READ_ONCE(sess->state) == VCONNECT_SESSION_RECOVERING;
+}
+
+/*
+ * For the error handler: wait until the session is logged in, or the
+ * replacement timeout says it will not be. 0 when logged in.
+ */
+int vhba_session_wait_ready(struct vhba_session *sess)
+{
+	long left = msecs_to_jiffies(sess->vhba->replacement_timeout_ms);
+
+	left = wait_event_timeout(sess->state_wq,
+				  READ_ONCE(sess->state) != VCONNECT_SESSION_RECOVERING &&
+				  !test_bit(VHBA_SESS_FAILED_BIT, &sess->flags),
+				  left);
+	return READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN ? 0 : -EIO;
+}
+
+/* Drop the connection and reinstate the session (host reset). */
+int vhba_session_reinstate(struct vhba_session *sess)
+{
+	if (READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN) {
+		WRITE_ONCE(sess->last_error, -ECANCELED);
+		set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+		mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+	}
+	return vhba_session_wait_ready(sess);
+}
+
+/* The backend is going away: move every session off it now. */
+void vhba_session_evacuate_backend(struct vconnect_backend *backend)
+{
+	struct vhba_session *sess;
+	struct vhba *vhba;
+	unsigned int i;
+
+	mutex_lock(&vhba_mutex);
+	list_for_each_entry(vhba, &vhba_list, node) {
+		mutex_lock(&vhba->mutex);
+		for (i = 0; i < VHBA_MAX_TARGETS; i++) {
+			sess = rcu_dereference_protected(vhba->sessions[i],
+							 lockdep_is_held(&vhba->mutex));
+			if (!sess)
+				continue;
+			mutex_lock(&sess->mutex);
+			if (sess->backend == backend) {
+				set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+				mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+			}
+			mutex_unlock(&sess->mutex);
+			flush_delayed_work(&sess->recovery_work);
+		}
+		mutex_unlock(&vhba->mutex);
+	}
+	mutex_unlock(&vhba_mutex);
+}
+
+/* ---- LUNs ---- */
+
+void vhba_session_scan(struct vhba_session *sess)
+{
+	struct Scsi_Host *shost = sess->vhba->shost;
+	unsigned int i;
+
+	if (!sess->nr_luns) {
+		scsi_scan_target(&shost->shost_gendev, 0, sess->id,
+				 SCAN_WILD_CARD, SCSI_SCAN_RESCAN);
+		return;
+	}
+	for (i = 0; i < sess->nr_luns; i++) {
+		struct scsi_device *sdev;
+
+		sdev = scsi_device_lookup(shost, 0, sess->id, sess->luns[i]);
+		if (sdev) {
+			scsi_device_put(sdev);
+			continue;
+		}
+		scsi_add_device(shost, 0, sess->id, sess->luns[i]);
+	}
+}
+
+static void vhba_session_rescan_work(struct work_struct *work)
+{
+	struct vhba_session *sess = container_of(work, struct vhba_session,
+						 rescan_work);
+
+	if (READ_ONCE(sess->detaching))
+		return;
+	vhba_session_scan(sess);
+	vhba_notify(VCONNECT_EVENT_LUNS_CHANGED, sess->vhba, sess, 0, 0);
+}
+
+/* ---- create and destroy ---- */
+
+struct vhba_session *vhba_session_create(struct vhba *vhba, const char *target,
+					 const struct sockaddr_storage *portals,
+					 unsigned int nr_portals,
+					 const u64 *luns, unsigned int nr_luns,
+					 struct netlink_ext_ack *extack)
+{
+	struct vhba_session *sess;
+	unsigned int id;
+	int ret;
+
+	lockdep_assert_held(&vhba->mutex);
+	for (id = 0; id < VHBA_MAX_TARGETS; id++) {
+		sess = rcu_dereference_protected(vhba->sessions[id],
+						 lockdep_is_held(&vhba->mutex));
+		if (sess && !strcmp(sess->target_name, target)) {
+			NL_SET_ERR_MSG_MOD(extack, "target is already attached to this vHBA");
+			return ERR_PTR(-EEXIST);
+		}
+	}
+	for (id = 0; id < VHBA_MAX_TARGETS; id++)
+		if (!rcu_access_pointer(vhba->sessions[id]))
+			break;
+	if (id == VHBA_MAX_TARGETS) {
+		NL_SET_ERR_MSG_MOD(extack, "vHBA has the maximum number of targets attached");
+		return ERR_PTR(-ENOSPC);
+	}
+
+	sess = kzalloc(sizeof(*sess), GFP_KERNEL);
+	if (!sess)
+		return ERR_PTR(-ENOMEM);
+	sess->vhba = vhba;
+	sess->id = id;
+	strscpy(sess->target_name, target, sizeof(sess->target_name));
+	memcpy(sess->portals, portals, nr_portals * sizeof(*portals));
+	sess->nr_portals = nr_portals;
+	memcpy(sess->luns, luns, nr_luns * sizeof(*luns));
+	sess->nr_luns = nr_luns;
+	mutex_init(&sess->mutex);
+	spin_lock_init(&sess->lock);
+	init_waitqueue_head(&sess->state_wq);
+	INIT_DELAYED_WORK(&sess->recovery_work, vhba_session_recovery_work);
+	INIT_WORK(&sess->rescan_work, vhba_session_rescan_work);
+	sess->state = VCONNECT_SESSION_FREE;
+
+	ret = kobject_init_and_add(&sess->kobj, &vhba_session_ktype,
+				   &vhba->shost->shost_gendev.kobj,
+				   "target%u", id);
+	if (ret) {
+		kobject_put(&sess->kobj);	/* frees sess */
+		return ERR_PTR(ret);
+	}
+	rcu_assign_pointer(vhba->sessions[id], sess);
+	return sess;
+}
+
+static void vhba_session_remove_devices(struct vhba_session *sess)
+{
+	struct scsi_target *starget = vhba_session_starget(sess);
+
+	if (starget) {
+		scsi_remove_target(&starget->dev);
+		put_device(&starget->dev);
+	}
+}
+
+/*
+ * Detach: remove the SCSI devices while the session still runs (their
+ * I/O completes, caches flush), then log out and free. Caller holds
+ * vhba->mutex; the session is unpublished here.
+ */
+void vhba_session_destroy(struct vhba_session *sess)
+{
+	struct vhba *vhba = sess->vhba;
+
+	lockdep_assert_held(&vhba->mutex);
+
+	mutex_lock(&sess->mutex);
+	WRITE_ONCE(sess->detaching, true);
+	/* Commands waiting for a session that will not come fail now. */
+	if (sess->state != VCONNECT_SESSION_LOGGED_IN) {
+		vhba_session_set_state(sess, VCONNECT_SESSION_FREE);
+		vhba_session_unblock(sess);
+	}
+	mutex_unlock(&sess->mutex);
+	cancel_delayed_work_sync(&sess->recovery_work);
+	cancel_work_sync(&sess->rescan_work);
+
+	vhba_session_remove_devices(sess);
+
+	mutex_lock(&sess->mutex);
+	vhba_session_teardown(sess, true);
+	vhba_session_set_state(sess, VCONNECT_SESSION_FREE);
+	mutex_unlock(&sess->mutex);
+	/* A failure reported during logout may have re-armed the work. */
+	cancel_delayed_work_sync(&sess->recovery_work);
+
+	RCU_INIT_POINTER(vhba->sessions[sess->id], NULL);
+	vhba_notify(VCONNECT_EVENT_SESSION_DOWN, vhba, sess, 0, 0);
+	synchronize_rcu();		/* queuecommand no longer sees it */
+	kobject_del(&sess->kobj);
+	kobject_put(&sess->kobj);
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vconnect vHBA: one Scsi_Host per virtual HBA, the implementation-
+ * independent iSCSI session layer above the backends.
+ *
+ * Objects and who holds them:
+ *   struct vhba          - one per vHBA; lives in the Scsi_Host's hostdata,
+ *                          so the Scsi_Host reference count is its lifetime.
+ *                          Listed on vhba_list under vhba_mutex.
+ *   struct vhba_session  - one per bound target (SCSI target id = index in
+ *                          vhba->sessions[]). Published with RCU for the I/O
+ *                          path; its kobject (sysfs directory) holds the
+ *                          last reference.
+ *   session->be          - the backend session carrying it, RCU-published
+ *                          for queuecommand; replaced only by the session's
+ *                          own worker (recovery, detach) with sess->mutex held.
+ *
+ * Lock order: vhba_mutex -> vhba->mutex -> sess->mutex -> sess->lock.
+ * queuecommand takes no mutex: rcu_read_lock() only.
+ */
+#ifndef _VHBA_H
+#define _VHBA_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/kobject.h>
+#include <linux/workqueue.h>
+#include <linux/netlink.h>
+#include <linux/rcupdate.h>
+#include <linux/wait.h>
+#include <scsi/scsi_host.h>
+#include <uapi/linux/vconnect.h>
+
+#include "vconnect_backend.h"
+
+#define VHBA_MAX_TARGETS	16
+#define VHBA_MAX_PORTALS	8
+#define VHBA_MAX_LUNS		256
+#define VHBA_CAN_QUEUE		256
+#define VHBA_MAX_SECTORS	2048	/* 1 MiB */
+#define VHBA_DEFAULT_REPLACEMENT_TIMEOUT_MS	120000
+#define VHBA_LOGIN_TIMEOUT_MS	15000
+
+struct vhba;
+
+struct vhba_counters {
+	atomic64_t cmds;
+	atomic64_t read_bytes;
+	atomic64_t write_bytes;
+	atomic64_t errors;		/* completed with a host byte error */
+	atomic64_t recoveries;
+};
+
+struct vhba_session {
+	struct kobject kobj;		/* target<N> under the Scsi_Host */
+	struct vhba *vhba;
+	unsigned int id;		/* SCSI target id */
+	char target_name[VCONNECT_ISCSI_NAME_MAX];
+	struct sockaddr_storage portals[VHBA_MAX_PORTALS];
+	unsigned int nr_portals;
+	u64 luns[VHBA_MAX_LUNS];	/* bound LUNs; nr_luns == 0: all */
+	unsigned int nr_luns;
+
+	struct mutex mutex;		/* login, close, recovery */
+	spinlock_t lock;		/* state, info */
+	enum vconnect_session_state state;
+	struct vconnect_be_session __rcu *be;
+	struct vconnect_backend *backend;	/* of be; module ref held */
+	struct vconnect_session_info info;
+	int last_error;
+	bool detaching;
+
+	unsigned long flags;		/* VHBA_SESS_*_BIT */
+	struct delayed_work recovery_work;
+	struct work_struct rescan_work;
+	wait_queue_head_t state_wq;	/* woken on every state change */
+	u64 recovery_start_ns;
+	unsigned long recovery_deadline;	/* jiffies */
+
+	struct vhba_counters stats;
+};
+
+struct vhba {
+	struct list_head node;		/* on vhba_list */
+	struct Scsi_Host *shost;
+	char name[VCONNECT_VHBA_NAME_MAX];
+	char initiator_name[VCONNECT_ISCSI_NAME_MAX];
+	char alias[VCONNECT_ISCSI_NAME_MAX];
+	u64 wwpn;
+	u64 wwnn;
+	u8 isid[VCONNECT_ISID_LEN];
+	struct vconnect_chap chap;	/* user[0] == 0: no CHAP */
+	struct vconnect_iscsi_params want;
+	unsigned int replacement_timeout_ms;
+	enum vconnect_backend_policy policy;
+
+	struct mutex mutex;		/* sessions[] updates */
+	struct vhba_session __rcu *sessions[VHBA_MAX_TARGETS];
+	bool removing;
+};
+
+/* Everything VHBA_NEW carries, validated by netlink.c. */
+struct vhba_config {
+	const char *name;
+	const char *initiator_name;	/* may be NULL if wwpn set */
+	const char *alias;
+	u64 wwpn, wwnn;
+	bool isid_set;
+	u64 isid;
+	struct vconnect_chap chap;
+	bool header_digest, data_digest;
+	unsigned int replacement_timeout_ms;
+	enum vconnect_backend_policy policy;
+};
+
+/* Per-command private data: vhba's part, then the backend's. */
+struct vhba_cmd {
+	struct vhba_session *sess;	/* set while a backend owns it */
+	u8 be_priv[VCONNECT_TASK_PRIV_SIZE] __aligned(8);
+};
+
+static inline struct vhba *shost_to_vhba(struct Scsi_Host *shost)
+{
+	return shost_priv(shost);
+}
+
+/* main.c */
+extern struct mutex vhba_mutex;
+extern struct list_head vhba_list;
+extern struct workqueue_struct *vhba_wq;
+extern struct device *vhba_root_dev;
+
+/* identity.c */
+int vhba_validate_name(const char *name, struct netlink_ext_ack *extack);
+int vhba_validate_iscsi_name(const char *iname, struct netlink_ext_ack *extack);
+int vhba_identity_assign(struct vhba *vhba, const struct vhba_config *cfg,
+			 struct netlink_ext_ack *extack);
+u64 vhba_isid_to_u64(const u8 *isid);
+struct vhba *vhba_find(const char *name);
+
+/* backend.c */
+struct vconnect_backend *vhba_backend_select(enum vconnect_backend_policy policy);
+void vhba_backend_put(struct vconnect_backend *be);
+struct vconnect_backend *vhba_backend_get_discovery(void);
+
+/* host.c */
+struct vhba *vhba_create(const struct vhba_config *cfg,
+			 struct netlink_ext_ack *extack);
+void vhba_destroy(struct vhba *vhba);
+struct vhba_session *vhba_session_by_id(struct vhba *vhba, unsigned int id);
+
+/* session.c */
+struct vhba_session *vhba_session_create(struct vhba *vhba, const char *target,
+					 const struct sockaddr_storage *portals,
+					 unsigned int nr_portals,
+					 const u64 *luns, unsigned int nr_luns,
+					 struct netlink_ext_ack *extack);
+int vhba_session_login(struct vhba_session *sess,
+		       struct netlink_ext_ack *extack);
+void vhba_session_scan(struct vhba_session *sess);
+void vhba_session_destroy(struct vhba_session *sess);
+int vhba_session_queue(struct vhba_session *sess, struct scsi_cmnd *sc);
+int vhba_session_wait_ready(struct vhba_session *sess);
+int vhba_session_reinstate(struct vhba_session *sess);
+bool vhba_session_recovering(struct vhba_session *sess);
+const char *vhba_state_name(enum vconnect_session_state state);
+void vhba_session_evacuate_backend(struct vconnect_backend *be);
+extern const struct vconnect_session_owner_ops vhba_owner_ops;
+
+/* sysfs.c */
+extern const struct attribute_group *vhba_host_groups[];
+extern struct kobj_type vhba_session_ktype;
+
+/* netlink.c */
+int vhba_netlink_init(void);
+void vhba_netlink_exit(void);
+void vhba_notify(enum vconnect_event ev, struct vhba *vhba,
+		 struct vhba_session *sess, int err, u64 stall_us);
+
+#endif /* _VHBA_H */
