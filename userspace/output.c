@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output helpers: commands describe each field once and get either a
+ * "label value" pair in a text line or a "key": value member in JSON
+ * (the pattern iproute2's print_*() helpers follow).
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "vconnectctl.h"
+
+static struct json_writer jw;
+static bool line_has_text;
+
+void out_init(void)
+{
+	jw_init(&jw, stdout, opts.pretty);
+}
+
+struct json_writer *out_json(void)
+{
+	return opts.json ? &jw : NULL;
+}
+
+void out_finish(void)
+{
+	if (opts.json)
+		jw_end_document(&jw);
+	else if (line_has_text)
+		out_newline();
+	fflush(stdout);
+}
+
+void out_begin_list(void)
+{
+	if (opts.json)
+		jw_begin_array(&jw);
+}
+
+void out_end_list(void)
+{
+	if (opts.json)
+		jw_end_array(&jw);
+}
+
+void out_begin_object(const char *key)
+{
+	if (!opts.json)
+		return;
+	if (key)
+		jw_key(&jw, key);
+	jw_begin_object(&jw);
+}
+
+void out_end_object(void)
+{
+	if (opts.json)
+		jw_end_object(&jw);
+}
+
+void out_begin_array(const char *key)
+{
+	if (!opts.json)
+		return;
+	if (key)
+		jw_key(&jw, key);
+	jw_begin_array(&jw);
+}
+
+void out_end_array(void)
+{
+	if (opts.json)
+		jw_end_array(&jw);
+}
+
+static void text_field(const char *label, const char *value, int width)
+{
+	if (line_has_text)
+		fputs("  ", stdout);
+	if (label)
+		printf("%s ", label);
+	printf("%-*s", width, value);
+	line_has_text = true;
+}
+
+void out_str_padded(const char *key, const char *label, const char *value,
+		    int width)
+{
+	if (opts.json) {
+		if (key) {
+			jw_key(&jw, key);
+			jw_string(&jw, value);
+		}
+		return;
+	}
+	if (label || value[0])
+		text_field(label, value, width);
+}
+
+void out_str(const char *key, const char *label, const char *value)
+{
+	out_str_padded(key, label, value, 0);
+}
+
+void out_uint(const char *key, const char *label, uint64_t value)
+{
+	char buf[24];
+
+	if (opts.json) {
+		if (key) {
+			jw_key(&jw, key);
+			jw_uint(&jw, value);
+		}
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)value);
+	text_field(label, buf, 0);
+}
+
+void out_int(const char *key, const char *label, int64_t value)
+{
+	char buf[24];
+
+	if (opts.json) {
+		if (key) {
+			jw_key(&jw, key);
+			jw_int(&jw, value);
+		}
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)value);
+	text_field(label, buf, 0);
+}
+
+void out_bool(const char *key, const char *label, bool value)
+{
+	if (opts.json) {
+		if (key) {
+			jw_key(&jw, key);
+			jw_bool(&jw, value);
+		}
+		return;
+	}
+	text_field(label, value ? "yes" : "no", 0);
+}
+
+/*
+ * Hex with a fixed number of digits. Text always has a 0x prefix; JSON has
+ * it when @json_prefix (WWNs are "0x...", an ISID is 12 bare digits).
+ */
+void out_hex(const char *key, const char *label, uint64_t value, int digits,
+	     bool json_prefix)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%0*llx", digits,
+		 (unsigned long long)value);
+	if (opts.json) {
+		if (key) {
+			jw_key(&jw, key);
+			jw_string(&jw, json_prefix ? buf : buf + 2);
+		}
+		return;
+	}
+	text_field(label, buf, 0);
+}
+
+/* Free text in text mode only (JSON has no place for it). */
+void out_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opts.json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	line_has_text = true;
+}
+
+void out_newline(void)
+{
+	if (opts.json)
+		return;
+	putchar('\n');
+	line_has_text = false;
+}
+
+/* Start a text line indented by @level steps. */
+void out_indent(int level)
+{
+	if (opts.json)
+		return;
+	if (line_has_text)
+		out_newline();
+	printf("%*s", level * 2, "");
+}
