@@ -89,6 +89,16 @@ static const struct nla_policy vhba_discover_policy[VCONNECT_A_MAX + 1] = {
 
 /* ---- parsing helpers ---- */
 
+/* A required attribute: report it as missing by type and by name. */
+#define VHBA_REQUIRE(info, attr, what) ({				\
+	bool __missing = GENL_REQ_ATTR_CHECK(info, attr);		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG_MOD((info)->extack,			\
+				   "missing attribute: " what);		\
+	__missing;							\
+})
+
 static int vhba_parse_portal(const struct nlattr *nest,
 			     struct sockaddr_storage *ss,
 			     struct netlink_ext_ack *extack)
@@ -354,7 +364,7 @@ static int vhba_nl_new(struct sk_buff *skb, struct genl_info *info)
 	struct vhba *vhba;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, VCONNECT_A_VHBA_NAME))
+	if (VHBA_REQUIRE(info, VCONNECT_A_VHBA_NAME, "vHBA name"))
 		return -EINVAL;
 	if (!attrs[VCONNECT_A_VHBA_INITIATOR_NAME] && !attrs[VCONNECT_A_VHBA_WWPN]) {
 		NL_SET_ERR_MSG_MOD(extack, "need an initiator name or a WWPN");
@@ -501,8 +511,8 @@ static int vhba_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	u64 *luns;
 	int rem, ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, VCONNECT_A_VHBA_NAME) ||
-	    GENL_REQ_ATTR_CHECK(info, VCONNECT_A_TARGET_NAME))
+	if (VHBA_REQUIRE(info, VCONNECT_A_VHBA_NAME, "vHBA name") ||
+	    VHBA_REQUIRE(info, VCONNECT_A_TARGET_NAME, "target name"))
 		return -EINVAL;
 	target = nla_data(info->attrs[VCONNECT_A_TARGET_NAME]);
 	ret = vhba_validate_iscsi_name(target, extack);
@@ -592,8 +602,8 @@ static int vhba_nl_detach(struct sk_buff *skb, struct genl_info *info)
 	struct vhba *vhba;
 	int ret = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, VCONNECT_A_VHBA_NAME) ||
-	    GENL_REQ_ATTR_CHECK(info, VCONNECT_A_TARGET_NAME))
+	if (VHBA_REQUIRE(info, VCONNECT_A_VHBA_NAME, "vHBA name") ||
+	    VHBA_REQUIRE(info, VCONNECT_A_TARGET_NAME, "target name"))
 		return -EINVAL;
 	mutex_lock(&vhba_mutex);
 	vhba = vhba_lookup_attr(info);
@@ -675,8 +685,8 @@ static int vhba_nl_discover(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, VCONNECT_A_VHBA_INITIATOR_NAME) ||
-	    GENL_REQ_ATTR_CHECK(info, VCONNECT_A_TARGET_PORTAL))
+	if (VHBA_REQUIRE(info, VCONNECT_A_VHBA_INITIATOR_NAME, "initiator name") ||
+	    VHBA_REQUIRE(info, VCONNECT_A_TARGET_PORTAL, "portal"))
 		return -EINVAL;
 	iname = nla_data(info->attrs[VCONNECT_A_VHBA_INITIATOR_NAME]);
 	ret = vhba_validate_iscsi_name(iname, extack);

@@ -537,7 +537,7 @@ struct vhba_session *vhba_session_create(struct vhba *vhba, const char *target,
 
 	ret = kobject_init_and_add(&sess->kobj, &vhba_session_ktype,
 				   &vhba->shost->shost_gendev.kobj,
-				   "target%u", id);
+				   "session%u", id);
 	if (ret) {
 		kobject_put(&sess->kobj);	/* frees sess */
 		return ERR_PTR(ret);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Read-only state in sysfs. Per vHBA, on its Scsi_Host
- * (/sys/class/scsi_host/hostN/vconnect_*); per bound target, in a
- * target<N> directory under the host's device
- * (/sys/class/scsi_host/hostN/device/target<N>/ would clash with the SCSI
- * midlayer's targetH:C:T names, so ours are "target<N>" without colons).
+ * (/sys/class/scsi_host/hostN/vconnect_*); per bound target, the iSCSI
+ * session in a session<T> directory beside the midlayer's targetN:0:T
+ * (/sys/class/scsi_host/hostN/device/session<T>/), T being the SCSI
+ * target id.
  */
 #include <linux/inet.h>
 #include <linux/slab.h>

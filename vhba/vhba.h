@@ -53,7 +53,7 @@ struct vhba_counters {
 };
 
 struct vhba_session {
-	struct kobject kobj;		/* target<N> under the Scsi_Host */
+	struct kobject kobj;		/* session<id> under the Scsi_Host */
 	struct vhba *vhba;
 	unsigned int id;		/* SCSI target id */
 	char target_name[VCONNECT_ISCSI_NAME_MAX];

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# vconnect-lib.sh: helpers for tests of vconnect's own modules and tool.
+# Source it after guest-lib.sh:
+#
+#	. "$(dirname "$0")/../lib/guest-lib.sh"
+#	. "$(dirname "$0")/../lib/vconnect-lib.sh"
+
+VC_ROOT=${VCONNECT_ROOT:-$(cd "$VC_LIB/../.." && pwd)}
+VCTL=$VC_ROOT/userspace/vconnectctl
+
+# Load the product modules from the repository (insmod: they are not
+# installed in the guest), with what they need from the kernel first.
+vc_load() {
+	modprobe -a scsi_mod sd_mod sg libcrc32c crc32c_generic 2>/dev/null
+	modprobe -a sd_mod sg || return 1
+	lsmod | grep -q '^vconnect_vhba ' ||
+		insmod "$VC_ROOT/vhba/vconnect_vhba.ko" || return 1
+	if [ "${1:-}" != vhba-only ]; then
+		lsmod | grep -q '^vconnect_iscsi ' ||
+			insmod "$VC_ROOT/iscsi_emul/vconnect_iscsi.ko" || return 1
+	fi
+	[ -x "$VCTL" ] || { echo "vconnectctl not built: $VCTL" >&2; return 1; }
+}
+
+# Delete every vHBA and unload the modules. Returns non-zero if anything
+# refused to go away.
+vc_unload() {
+	local n rc=0
+	if [ -x "$VCTL" ] && lsmod | grep -q '^vconnect_vhba '; then
+		for n in $(vc_names); do
+			"$VCTL" vhba del "$n" || rc=1
+		done
+	fi
+	if lsmod | grep -q '^vconnect_iscsi '; then
+		rmmod vconnect_iscsi || rc=1
+	fi
+	if lsmod | grep -q '^vconnect_vhba '; then
+		rmmod vconnect_vhba || rc=1
+	fi
+	return $rc
+}
+
+# Print the names of all vHBAs (from sysfs, independent of the tool).
+vc_names() {
+	local h
+	for h in /sys/class/scsi_host/host*; do
+		[ -f "$h/vconnect_name" ] && cat "$h/vconnect_name"
+	done
+}
+
+# Print the SCSI host number of vHBA NAME.
+vc_host() {
+	local h
+	for h in /sys/class/scsi_host/host*; do
+		if [ "$(cat "$h/vconnect_name" 2>/dev/null)" = "$1" ]; then
+			echo "${h##*/host}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# vc_sess NAME [TARGET_ID=0] ATTR: print a session attribute from sysfs.
+vc_sess() {
+	local name=$1 tid=0 attr h
+	if [ $# -ge 3 ]; then tid=$2; attr=$3; else attr=$2; fi
+	h=$(vc_host "$name") || return 1
+	cat "/sys/class/scsi_host/host$h/device/session$tid/$attr"
+}
+
+# Print the disks (/dev/sdX) of vHBA NAME, ordered by target id and LUN.
+vc_disks_now() {
+	local h d
+	h=$(vc_host "$1") || return 1
+	for d in /sys/class/scsi_host/host"$h"/device/target*:*/*/block/*; do
+		[ -e "$d" ] || continue
+		# .../H:C:T:L/block/sdX -> "T L /dev/sdX"
+		local hctl=${d%/block/*}
+		hctl=${hctl##*/}
+		echo "$(echo "$hctl" | cut -d: -f3) $(echo "$hctl" | cut -d: -f4) /dev/${d##*/}"
+	done | sort -n -k1,1 -k2,2 | awk '{print $3}'
+}
+
+# vc_disks NAME [N=1] [TIMEOUT=30]: wait until vHBA NAME has N disks,
+# print them.
+vc_disks() {
+	local name=$1 n=${2:-1} t=${3:-30}
+	if ! wait_for "[ \$(vc_disks_now $name | wc -l) -ge $n ]" "$t"; then
+		echo "vc_disks: $name has fewer than $n disk(s) after $t s" >&2
+		return 1
+	fi
+	vc_disks_now "$name"
+}
+
+# Slab usage in KiB (the sum over /proc/slabinfo), for leak checks.
+vc_slab_kib() {
+	awk 'NR > 2 { s += $3 * $4 } END { printf "%d\n", s / 1024 }' /proc/slabinfo
+}
