@@ -98,3 +98,24 @@ vc_disks() {
 vc_slab_kib() {
 	awk 'NR > 2 { s += $3 * $4 } END { printf "%d\n", s / 1024 }' /proc/slabinfo
 }
+
+# vc_target_start KIND NAME NLUNS [SIZE_MB]: start a LIO or tgt target
+# (KIND lio|tgt) that lets in VC_INITIATORS (space-separated IQNs; tgt
+# lets in everyone). CHAP_* and MUTUAL_* as in guest-lib.sh. Sets
+# TARGET_IQN and TARGET_PORTAL.
+vc_target_start() {
+	local kind=$1 name=$2 nluns=$3 size=${4:-64}
+	case $kind in
+	lio) LIO_ACL_INITIATORS=${VC_INITIATORS:-} lio_start "$name" "$nluns" "$size" ;;
+	tgt) tgt_start "$name" "$nluns" "$size" ;;
+	*) echo "unknown target kind $kind" >&2; return 1 ;;
+	esac
+}
+
+# vc_target_stop KIND NAME
+vc_target_stop() {
+	case $1 in
+	lio) lio_stop "$2" ;;
+	tgt) tgt_stop "$2" ;;
+	esac
+}
