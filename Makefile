@@ -6,6 +6,7 @@
 #   make install         modules_install + depmod + vconnectctl into $(PREFIX)
 #   make check           install build/test dependencies, build, run every test
 #   make demo            the main job: a test guest with a LIO target and a vHBA
+#   make bench           vHBA software datapath vs stock iscsi_tcp, as ratios
 #
 # KDIR defaults to the build tree of the newest kernel that has both
 # /lib/modules/<ver>/build and /boot/vmlinuz-<ver>.
@@ -44,6 +45,10 @@ check: setup
 demo: setup
 	$(MAKE) all
 	selftests/run --script selftests/demo.sh
+
+bench: setup
+	$(MAKE) all
+	selftests/run -T 3600 --script selftests/bench/bench.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Table of the benchmark's fio results: vHBA vs stock iscsi_tcp.
+Ratios are oriented so that > 1.0 means the vHBA did better."""
+import json
+import os
+import sys
+
+out, hz = sys.argv[1], int(sys.argv[2])
+names = sorted({f.split("-", 1)[1][:-5] for f in os.listdir(out)
+                if f.endswith(".json")},
+               key=lambda n: ("seq" in n, n))
+
+
+def load(who, name):
+    path = os.path.join(out, "%s-%s.json" % (who, name))
+    if not os.path.exists(path):
+        return None
+    job = json.load(open(path))["jobs"][0]
+    d = job["read"] if job["read"]["io_bytes"] else job["write"]
+    gib = (job["read"]["io_bytes"] + job["write"]["io_bytes"]) / 2**30
+    cpu = int(open(path[:-5] + ".cpu").read()) / hz
+    return {
+        "iops": d["iops"],
+        "mbps": d["bw_bytes"] / 1e6,
+        "lat_us": d["clat_ns"]["mean"] / 1e3,
+        "p99_us": d["clat_ns"]["percentile"]["99.000000"] / 1e3,
+        "cpu_s_per_gib": cpu / gib if gib else float("nan"),
+        "errors": job["error"],
+    }
+
+
+hdr = "%-18s %-6s %9s %8s %9s %9s %9s" % ("workload", "init", "IOPS", "MB/s",
+                                          "lat us", "p99 us", "CPU s/GiB")
+print(hdr)
+print("-" * len(hdr))
+worst = None
+for n in names:
+    v, s = load("vhba", n), load("stock", n)
+    for who, r in (("vhba", v), ("stock", s)):
+        if r:
+            print("%-18s %-6s %9.0f %8.1f %9.0f %9.0f %9.2f" % (
+                n, who, r["iops"], r["mbps"], r["lat_us"], r["p99_us"],
+                r["cpu_s_per_gib"]))
+    if v and s:
+        ratios = (v["iops"] / s["iops"], s["lat_us"] / v["lat_us"],
+                  s["p99_us"] / v["p99_us"],
+                  s["cpu_s_per_gib"] / v["cpu_s_per_gib"])
+        print("%-18s %-6s %9.2f %8.2f %9.2f %9.2f %9.2f" % (
+            n, "ratio", ratios[0], ratios[0], ratios[1], ratios[2], ratios[3]))
+        worst = min([worst] + list(ratios)) if worst else min(ratios)
+    if (v and v["errors"]) or (s and s["errors"]):
+        print("  errors: vhba %s stock %s" % (v and v["errors"], s and s["errors"]))
+print()
+print("ratio = vHBA / stock for IOPS and MB/s, stock / vHBA for latency and CPU;"
+      " > 1.0: vHBA better. Lowest ratio: %s" % (
+          "%.2f" % worst if worst else "n/a"))
