@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 1500
+#
+# Scale: 1,000 vHBAs defined with the same initiator name and generated
+# ISIDs, 128 of them logged in at once to one LIO target. Every ISID is
+# unique (on the host and as the target sees them). Prints the time to
+# create them and the memory per vHBA.
+. "$(dirname "$0")/../lib/guest-lib.sh"
+. "$(dirname "$0")/../lib/vconnect-lib.sh"
+
+NDEF=${NDEF:-1000}
+NLOGIN=${NLOGIN:-128}
+vc_load || fail "could not load the modules"
+INAME=iqn.2026-11.org.example:scalevm
+LIO_DEMO=1 lio_start scale 1 16 || fail "LIO"
+
+sync; echo 3 >/proc/sys/vm/drop_caches
+mem0=$(awk '/^MemAvailable/ {print $2}' /proc/meminfo)
+slab0=$(vc_slab_kib)
+t0=$(date +%s.%N)
+for i in $(seq 1 "$NDEF"); do
+	"$VCTL" vhba add "s$i" initiator "$INAME" >/dev/null || fail "add s$i"
+done
+t1=$(date +%s.%N)
+sync; echo 3 >/proc/sys/vm/drop_caches
+mem1=$(awk '/^MemAvailable/ {print $2}' /proc/meminfo)
+slab1=$(vc_slab_kib)
+echo "$NDEF vHBAs created in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s; per vHBA: $(( (mem0 - mem1) / NDEF )) KiB of memory, $(( (slab1 - slab0) / NDEF )) KiB of slab"
+dups=$(cat /sys/class/scsi_host/host*/vconnect_isid | sort | uniq -d | wc -l)
+[ "$dups" = 0 ] || fail "$dups duplicate ISIDs"
+[ "$(cat /sys/class/scsi_host/host*/vconnect_isid | wc -l)" = "$NDEF" ] || fail "not $NDEF vHBAs"
+
+t0=$(date +%s.%N)
+for i in $(seq 1 "$NLOGIN"); do
+	"$VCTL" vhba attach "s$i" target "$TARGET_IQN" portal "$TARGET_PORTAL" ||
+		fail "attach s$i"
+done
+t1=$(date +%s.%N)
+echo "$NLOGIN sessions logged in in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s"
+up=$(grep -l logged-in /sys/class/scsi_host/host*/device/session0/state | wc -l)
+[ "$up" = "$NLOGIN" ] || fail "$up sessions logged in, want $NLOGIN"
+# What the target sees: one session per ISID.
+sessions=$(cat "/sys/kernel/config/target/iscsi/$TARGET_IQN/tpgt_1/dynamic_sessions" 2>/dev/null | grep -c .)
+echo "LIO lists $sessions sessions"
+[ "$sessions" -ge "$NLOGIN" ] || fail "LIO sees $sessions sessions, want $NLOGIN"
+# Every one of them carries I/O.
+for i in 1 $((NLOGIN / 2)) "$NLOGIN"; do
+	d=$(vc_disks "s$i" 1) || fail "s$i has no disk"
+	dd if="$d" of=/dev/null bs=4k count=16 iflag=direct status=none || fail "read on s$i"
+done
+
+t0=$SECONDS
+for i in $(seq 1 "$NDEF"); do
+	"$VCTL" vhba del "s$i" || fail "del s$i"
+done
+echo "$NDEF vHBAs deleted in $((SECONDS - t0)) s"
+lio_stop scale
+vc_unload || fail "unload failed"
