@@ -295,6 +295,7 @@ static int run_request(struct vc_nl *nl, struct nlmsghdr *nlh,
 		}
 		ret = mnl_cb_run2(nl->rxbuf, n, nlh->nlmsg_seq, nl->portid,
 				  data_cb, &ctx, ctl_cbs, ARRAY_SIZE(ctl_cbs));
+		/* EINTR here is libmnl seeing NLM_F_DUMP_INTR, see vc_nl_report() */
 		if (ret < 0)
 			return -errno;
 	} while (ret > MNL_CB_STOP);
@@ -330,6 +331,11 @@ void vc_nl_report(const struct vc_nl *nl, int err, const char *what)
 	char offending[128] = "", missing[160] = "";
 	char path[96];
 
+	if (err == -EINTR) {
+		print_error("%s: the list changed while it was read: run the command again",
+			    what);
+		return;
+	}
 	if (err == -EMSGSIZE && !detail) {
 		print_error("%s: the request does not fit in %d bytes", what,
 			    VC_MSG_SIZE);
@@ -363,7 +369,8 @@ void vc_nl_report(const struct vc_nl *nl, int err, const char *what)
 	else
 		print_error("%s: %s%s%s", what, strerror(-err), offending,
 			    missing);
-	if (err == -EPERM || err == -EACCES)
+	/* EACCES with a message is the module's own (a refused login) */
+	if (err == -EPERM || (err == -EACCES && !detail))
 		print_note("vconnect commands need CAP_NET_ADMIN: run vconnectctl as root");
 	else if (err == -EOPNOTSUPP)
 		print_note("the loaded vconnect module does not support this request; is it older than vconnectctl?");

@@ -73,13 +73,28 @@ void out_end_array(void)
 		jw_end_array(&jw);
 }
 
+/*
+ * Values can come from the kernel or from files: control characters are
+ * shown as \xNN so that one record stays one line and a terminal is not
+ * sent escape sequences.
+ */
 static void text_field(const char *label, const char *value, int width)
 {
+	const unsigned char *p;
+	int printed = 0;
+
 	if (line_has_text)
 		fputs("  ", stdout);
 	if (label)
 		printf("%s ", label);
-	printf("%-*s", width, value);
+	for (p = (const unsigned char *)value; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			printed += printf("\\x%02x", *p);
+		else
+			printed += putchar(*p) != EOF;
+	}
+	if (printed < width)
+		printf("%*s", width - printed, "");
 	line_has_text = true;
 }
 

@@ -31,7 +31,7 @@
 
 /* RFC 7143 limits and the uapi's. */
 #define ISCSI_NAME_MAX		223	/* bytes, without the NUL */
-#define ISCSI_ALIAS_MAX		255
+#define ISCSI_ALIAS_MAX		223	/* the module's limit */
 #define CHAP_USER_MAX		255
 #define CHAP_SECRET_MIN		12	/* 96 bits, RFC 7143 section 12.1.3 */
 #define CHAP_SECRET_MAX		256

@@ -588,9 +588,10 @@ static void print_vhba_settings(const struct nlattr **tb)
 	char buf[32];
 
 	out_indent(1);
-	if (tb[VCONNECT_A_VHBA_WWPN])
+	/* the module reports 0 for a WWN that was never set */
+	if (tb[VCONNECT_A_VHBA_WWPN] && mnl_attr_get_u64(tb[VCONNECT_A_VHBA_WWPN]))
 		out_hex("wwpn", "wwpn", mnl_attr_get_u64(tb[VCONNECT_A_VHBA_WWPN]), 16, true);
-	if (tb[VCONNECT_A_VHBA_WWNN])
+	if (tb[VCONNECT_A_VHBA_WWNN] && mnl_attr_get_u64(tb[VCONNECT_A_VHBA_WWNN]))
 		out_hex("wwnn", "wwnn", mnl_attr_get_u64(tb[VCONNECT_A_VHBA_WWNN]), 16, true);
 	if (tb[VCONNECT_A_VHBA_ALIAS])
 		out_str("alias", "alias", mnl_attr_get_str(tb[VCONNECT_A_VHBA_ALIAS]));
