@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Session lifetime: open (connect, log in, start the connection), failure
+ * reporting, close (optional Logout, then teardown).
+ *
+ * A session belongs to its owner (vhba): the owner serializes open, close
+ * and task management on one session and never calls close() while
+ * another call on the same session is running; queue() may run at any
+ * time until close() starts. After close() returns nothing of the session
+ * runs and no owner callback is made.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "iscsi_emul.h"
+
+struct workqueue_struct *vcsw_wq;
+static atomic_t vcsw_session_ids = ATOMIC_INIT(0);
+
+static bool vcsw_wq_unbound;
+module_param_named(tx_wq_unbound, vcsw_wq_unbound, bool, 0444);
+MODULE_PARM_DESC(tx_wq_unbound,
+		 "Run TX work on an unbound workqueue instead of the submitting CPU. Default: N");
+
+static unsigned int vcsw_logout_timeout_ms = 2000;
+module_param_named(logout_timeout_ms, vcsw_logout_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(logout_timeout_ms,
+		 "How long close() waits for a Logout Response. Default: 2000");
+
+static unsigned int vcsw_initial_cmdsn = 1;
+module_param_named(initial_cmdsn, vcsw_initial_cmdsn, uint, 0644);
+MODULE_PARM_DESC(initial_cmdsn,
+		 "CmdSN of new sessions' logins (tests serial number wrap). Default: 1");
+
+int vcsw_engine_init(void)
+{
+	unsigned int flags = WQ_MEM_RECLAIM | WQ_HIGHPRI;
+	int err;
+
+	err = vcsw_digest_selftest();
+	if (err)
+		return err;
+	if (vcsw_wq_unbound)
+		flags |= WQ_UNBOUND;
+	vcsw_wq = alloc_workqueue("vcsw_tx", flags, 0);
+	if (!vcsw_wq)
+		return -ENOMEM;
+	return 0;
+}
+
+void vcsw_engine_exit(void)
+{
+	destroy_workqueue(vcsw_wq);
+}
+
+void vcsw_session_destroy(struct vcsw_session *sess)
+{
+	unsigned int i;
+
+	for (i = 0; i < sess->nr_conns; i++)
+		vcsw_conn_destroy(sess->conns[i]);
+	kfree(sess->target_name);
+	kfree(sess);
+}
+
+static bool vcsw_desc_valid(const struct vconnect_session_desc *desc,
+			    bool discovery)
+{
+	if (!desc->initiator_name || !desc->initiator_name[0] ||
+	    strnlen(desc->initiator_name, VCONNECT_ISCSI_NAME_MAX) >=
+	    VCONNECT_ISCSI_NAME_MAX)
+		return false;
+	if (desc->initiator_alias &&
+	    strnlen(desc->initiator_alias, VCONNECT_ISCSI_NAME_MAX) >=
+	    VCONNECT_ISCSI_NAME_MAX)
+		return false;
+	if (discovery)
+		return true;
+	return desc->target_name && desc->target_name[0] &&
+	       strnlen(desc->target_name, VCONNECT_ISCSI_NAME_MAX) <
+	       VCONNECT_ISCSI_NAME_MAX;
+}
+
+struct vcsw_session *vcsw_session_create(const struct vconnect_session_desc *desc,
+					 bool discovery)
+{
+	struct vcsw_session *sess;
+	struct vcsw_conn *conn;
+
+	if (!vcsw_desc_valid(desc, discovery))
+		return ERR_PTR(-EINVAL);
+	sess = kzalloc(sizeof(*sess), GFP_KERNEL);
+	if (!sess)
+		return ERR_PTR(-ENOMEM);
+	sess->id = atomic_inc_return(&vcsw_session_ids);
+	sess->discovery = discovery;
+	memcpy(sess->isid, desc->isid, sizeof(sess->isid));
+	spin_lock_init(&sess->sn_lock);
+	mutex_init(&sess->tmf_mutex);
+	sess->cmdsn = vcsw_initial_cmdsn;
+	sess->exp_cmdsn = vcsw_initial_cmdsn;
+	sess->max_cmdsn = vcsw_initial_cmdsn - 1;
+	if (desc->noop_interval_ms) {
+		sess->noop_interval = max(1UL, msecs_to_jiffies(desc->noop_interval_ms));
+		sess->noop_timeout = max(1UL, msecs_to_jiffies(desc->noop_timeout_ms ?:
+							       desc->noop_interval_ms));
+	}
+	if (!discovery) {
+		sess->target_name = kstrdup(desc->target_name, GFP_KERNEL);
+		if (!sess->target_name)
+			goto err_free;
+	}
+	conn = vcsw_conn_create(sess, 0);
+	if (IS_ERR(conn))
+		goto err_free;
+	sess->conns[0] = conn;
+	sess->nr_conns = 1;
+	return sess;
+
+err_free:
+	vcsw_session_destroy(sess);
+	return ERR_PTR(-ENOMEM);
+}
+
+/* Report a session failure to the owner, once, unless close() started. */
+void vcsw_session_failed(struct vcsw_session *sess, int err)
+{
+	if (test_bit(VCSW_SESS_CLOSING, &sess->flags) ||
+	    test_and_set_bit(VCSW_SESS_FAILED, &sess->flags))
+		return;
+	vcsw_info(sess, "session to %s failed (%d)\n",
+		  sess->target_name ?: "discovery", err);
+	sess->be.owner_ops->failed(&sess->be, err);
+}
+
+struct vcsw_session *vcsw_session_open(const struct vconnect_session_desc *desc,
+				       const struct vconnect_session_owner_ops *owner_ops,
+				       void *owner,
+				       struct vconnect_session_info *info)
+{
+	struct vcsw_session *sess;
+	struct vcsw_conn *conn;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	sess = vcsw_session_create(desc, false);
+	if (IS_ERR(sess))
+		return sess;
+	sess->be.owner_ops = owner_ops;
+	sess->be.owner = owner;
+	conn = sess->conns[0];
+
+	err = vcsw_session_login(sess, desc, info);
+	if (err)
+		goto err_destroy;
+	err = vcsw_slots_alloc(conn, vcsw_max_tasks);
+	if (err)
+		goto err_disconnect;
+	err = vcsw_conn_start(conn);
+	if (err)
+		goto err_disconnect;
+
+	vcsw_info(sess, "logged in to %s at %pISpc: tsih %u tpgt %u, digests %s/%s, MRDSL %u/%u, burst %u/%u, R2T %s/%u, window %u\n",
+		  sess->target_name, &conn->addr, sess->tsih, sess->tpgt,
+		  sess->neg.header_digest ? "CRC32C" : "None",
+		  sess->neg.data_digest ? "CRC32C" : "None",
+		  sess->neg.max_recv_dsl, sess->neg.max_xmit_dsl,
+		  sess->neg.first_burst_length, sess->neg.max_burst_length,
+		  sess->neg.initial_r2t ? "initial" : "unsolicited",
+		  sess->neg.max_outstanding_r2t, info->cmd_window);
+	return sess;
+
+err_disconnect:
+	vcsw_conn_disconnect(conn);
+err_destroy:
+	vcsw_session_destroy(sess);
+	return ERR_PTR(err);
+}
+
+static void vcsw_logout(struct vcsw_conn *conn)
+{
+	struct vcsw_session *sess = conn->sess;
+	struct vcsw_mgmt m = {
+		.opcode = ISCSI_OP_LOGOUT,
+		.func = ISCSI_LOGOUT_REASON_CLOSE_SESSION,
+	};
+	int err;
+
+	err = vcsw_mgmt_run(conn, &m, msecs_to_jiffies(vcsw_logout_timeout_ms));
+	if (err)
+		vcsw_info(sess, "logout: no answer (%d)\n", err);
+	else if (m.response != ISCSI_LOGOUT_SUCCESS)
+		vcsw_info(sess, "logout: response %u\n", m.response);
+	else
+		vcsw_dbg(sess, "logged out\n");
+}
+
+void vcsw_session_close(struct vcsw_session *sess, bool logout)
+{
+	unsigned int i;
+
+	set_bit(VCSW_SESS_CLOSING, &sess->flags);
+	for (i = 0; i < sess->nr_conns; i++) {
+		struct vcsw_conn *conn = sess->conns[i];
+
+		if (logout && i == 0 && READ_ONCE(conn->state) == VCSW_CONN_UP)
+			vcsw_logout(conn);
+		vcsw_conn_stop(conn);
+	}
+	vcsw_info(sess, "closed session to %s\n", sess->target_name);
+	vcsw_session_destroy(sess);
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Task management (RFC 7143 section 11.5): ABORT TASK, LOGICAL UNIT RESET,
+ * TARGET WARM RESET, sent as immediate PDUs by the TX work; the RX thread
+ * completes the waiting request.
+ *
+ * On Function Complete the tasks covered are dropped: taken out of the
+ * ITT table without task_done(). Before returning we wait until no RX or
+ * TX context still uses their buffers (conn->dropping reaches 0), so the
+ * midlayer may reuse them at once. Requests are serialized by
+ * sess->tmf_mutex. A TMF that gets no answer, or tasks that stay busy,
+ * fail the connection (ERL 0) and the call returns -ETIMEDOUT.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_common.h>
+#include <scsi/scsi_device.h>
+
+#include "iscsi_emul.h"
+
+static unsigned int vcsw_tmf_timeout_ms = 10000;
+module_param_named(tmf_timeout_ms, vcsw_tmf_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(tmf_timeout_ms,
+		 "How long a task management request waits for its response. Default: 10000");
+
+/*
+ * Queue @m for TX and wait up to @timeout for its response. Returns 0 with
+ * m->response set, -ETIMEDOUT, -ENOTCONN (connection lost) or -EREMOTEIO
+ * (the target rejected the PDU).
+ */
+int vcsw_mgmt_run(struct vcsw_conn *conn, struct vcsw_mgmt *m,
+		  unsigned long timeout)
+{
+	unsigned long flags;
+	int status;
+
+	init_completion(&m->done);
+	m->status = -ETIMEDOUT;
+	spin_lock_irqsave(&conn->lock, flags);
+	if (conn->state != VCSW_CONN_UP || conn->mgmt) {
+		spin_unlock_irqrestore(&conn->lock, flags);
+		return -ENOTCONN;
+	}
+	m->itt = vcsw_mgmt_itt(conn, VCSW_MGMT_REQ);
+	conn->mgmt = m;
+	conn->mgmt_pending = true;
+	spin_unlock_irqrestore(&conn->lock, flags);
+	vcsw_tx_kick(conn);
+
+	wait_for_completion_timeout(&m->done, timeout);
+
+	/* Whoever clears conn->mgmt under the lock owns the outcome. */
+	spin_lock_irqsave(&conn->lock, flags);
+	if (conn->mgmt == m) {
+		conn->mgmt = NULL;
+		conn->mgmt_pending = false;
+	}
+	status = m->status;
+	spin_unlock_irqrestore(&conn->lock, flags);
+	return status;
+}
+
+static unsigned long vcsw_tmf_timeout(void)
+{
+	return msecs_to_jiffies(vcsw_tmf_timeout_ms ?: 1);
+}
+
+static bool vcsw_drops_done(struct vcsw_conn *conn)
+{
+	unsigned long flags;
+	bool done;
+
+	spin_lock_irqsave(&conn->lock, flags);
+	done = !conn->dropping && !atomic_read(&conn->completing);
+	spin_unlock_irqrestore(&conn->lock, flags);
+	return done;
+}
+
+/* Wait until dropped tasks are released and completions have returned. */
+static int vcsw_wait_drops(struct vcsw_conn *conn)
+{
+	if (wait_event_timeout(conn->wq, vcsw_drops_done(conn),
+			       vcsw_tmf_timeout()))
+		return 0;
+	vcsw_warn(conn->sess, "tasks still busy %u ms after task management\n",
+		  vcsw_tmf_timeout_ms);
+	vcsw_conn_fail(conn, -ETIMEDOUT);
+	return -ETIMEDOUT;
+}
+
+static int vcsw_tmf_send(struct vcsw_conn *conn, struct vcsw_mgmt *m,
+			 const char *what)
+{
+	struct vcsw_session *sess = conn->sess;
+	int err;
+
+	vcsw_stat_inc(sess, tmfs);
+	err = vcsw_mgmt_run(conn, m, vcsw_tmf_timeout());
+	if (err == -ETIMEDOUT) {
+		vcsw_warn(sess, "%s: no response in %u ms, dropping the connection\n",
+			  what, vcsw_tmf_timeout_ms);
+		vcsw_conn_fail(conn, -ETIMEDOUT);
+	} else if (err) {
+		vcsw_info(sess, "%s failed (%d)\n", what, err);
+	} else if (m->response != ISCSI_TMF_RSP_COMPLETE) {
+		vcsw_info(sess, "%s: target response %u\n", what, m->response);
+	}
+	return err;
+}
+
+static struct vcsw_conn *vcsw_task_conn(struct vcsw_session *sess,
+					struct vcsw_task *task)
+{
+	unsigned int i;
+
+	/* Compare pointers only: the area may belong to another backend. */
+	for (i = 0; i < sess->nr_conns; i++)
+		if (sess->conns[i] == task->conn)
+			return sess->conns[i];
+	return NULL;
+}
+
+int vcsw_abort(struct vcsw_session *sess, struct scsi_cmnd *sc)
+{
+	struct vcsw_task *task = vconnect_task_priv(sc);
+	struct vcsw_mgmt m = {
+		.opcode = ISCSI_OP_SCSI_TMFUNC,
+		.func = ISCSI_TM_FUNC_ABORT_TASK,
+	};
+	struct vcsw_conn *conn;
+	unsigned long flags;
+	bool send = false;
+	u32 itt;
+	int err;
+
+	conn = vcsw_task_conn(sess, task);
+	if (!conn)
+		return 0;	/* not one of ours */
+
+	mutex_lock(&sess->tmf_mutex);
+	spin_lock_irqsave(&conn->lock, flags);
+	itt = task->itt;
+	if (__vcsw_task_lookup(conn, itt) == task && task->sc == sc) {
+		if (!(task->flags & VCSW_TASK_SENT)) {
+			/* No CmdSN yet: the target never heard of it. */
+			__vcsw_task_end(conn, task, VCSW_TASK_DROPPED);
+		} else if (!(task->flags & VCSW_TASK_RSP)) {
+			int_to_scsilun(sc->device->lun, &m.lun);
+			m.rtt = itt;
+			m.refcmdsn = task->cmdsn;
+			send = true;
+		}
+	}
+	spin_unlock_irqrestore(&conn->lock, flags);
+
+	if (send) {
+		err = vcsw_tmf_send(conn, &m, "ABORT TASK");
+		if (err)
+			goto out;
+		spin_lock_irqsave(&conn->lock, flags);
+		if (__vcsw_task_lookup(conn, itt) == task) {
+			if (m.response == ISCSI_TMF_RSP_COMPLETE)
+				__vcsw_task_end(conn, task, VCSW_TASK_DROPPED);
+			else if (!(task->flags & VCSW_TASK_RSP))
+				err = -EIO;
+		}
+		spin_unlock_irqrestore(&conn->lock, flags);
+		if (err)
+			goto out;
+	}
+	/* Dropped, completed, or completing: wait until it is handed back. */
+	err = vcsw_wait_drops(conn);
+out:
+	mutex_unlock(&sess->tmf_mutex);
+	return err;
+}
+
+static void vcsw_drop_lun(struct vcsw_conn *conn, bool all, u64 lun)
+{
+	unsigned long flags;
+	u32 idx;
+
+	spin_lock_irqsave(&conn->lock, flags);
+	if (conn->slots) {
+		for_each_set_bit(idx, conn->slot_map, conn->nr_slots) {
+			struct vcsw_task *task = conn->slots[idx].task;
+
+			if (task && (all || task->sc->device->lun == lun))
+				__vcsw_task_end(conn, task, VCSW_TASK_DROPPED);
+		}
+	}
+	spin_unlock_irqrestore(&conn->lock, flags);
+}
+
+static int vcsw_reset(struct vcsw_session *sess, u8 func, bool all, u64 lun,
+		      const char *what)
+{
+	struct vcsw_mgmt m = { .opcode = ISCSI_OP_SCSI_TMFUNC, .func = func };
+	unsigned int i;
+	int err;
+
+	if (!all)
+		int_to_scsilun(lun, &m.lun);
+	mutex_lock(&sess->tmf_mutex);
+	err = vcsw_tmf_send(sess->conns[0], &m, what);
+	if (err)
+		goto out;
+	if (m.response != ISCSI_TMF_RSP_COMPLETE) {
+		err = -EIO;
+		goto out;
+	}
+	for (i = 0; i < sess->nr_conns; i++)
+		vcsw_drop_lun(sess->conns[i], all, lun);
+	for (i = 0; i < sess->nr_conns && !err; i++)
+		err = vcsw_wait_drops(sess->conns[i]);
+out:
+	mutex_unlock(&sess->tmf_mutex);
+	return err;
+}
+
+int vcsw_lun_reset(struct vcsw_session *sess, u64 lun)
+{
+	return vcsw_reset(sess, ISCSI_TM_FUNC_LOGICAL_UNIT_RESET, false, lun,
+			  "LOGICAL UNIT RESET");
+}
+
+int vcsw_target_reset(struct vcsw_session *sess)
+{
+	return vcsw_reset(sess, ISCSI_TM_FUNC_TARGET_WARM_RESET, true, 0,
+			  "TARGET WARM RESET");
+}
