@@ -25,7 +25,8 @@ void msg_init(struct vc_msg *msg, uint16_t family, uint8_t cmd,
 {
 	struct genlmsghdr *genl;
 
-	memset(msg->buf, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	/* libmnl 1.0.4 leaves attribute padding as it finds it */
+	memset(msg->buf, 0, sizeof(msg->buf));
 	msg->overflow = false;
 	msg->nlh = mnl_nlmsg_put_header(msg->buf);
 	msg->nlh->nlmsg_type = family;

@@ -193,7 +193,7 @@ static int vhba_add(struct cmdline *cl)
 		goto out;
 	while ((arg = cl_next(cl))) {
 		kw = cl_keyword(cl, arg, add_keywords);
-		if (kw < 0)
+		if (kw < 0 || kw >= (int)ARRAY_SIZE(add_keywords) - 1)
 			goto out;
 		if (seen & (1u << kw)) {
 			print_error("'%s' given twice after '%s'", add_keywords[kw],
