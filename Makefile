@@ -11,7 +11,7 @@
 # KDIR defaults to the build tree of the newest kernel that has both
 # /lib/modules/<ver>/build and /boot/vmlinuz-<ver>.
 
-KVER ?= $(shell for d in /lib/modules/*/build; do v=$${d%/build}; v=$${v\#\#*/}; \
+KVER ?= $(shell for d in /lib/modules/*/build; do v=$$(basename $$(dirname $$d)); \
 	  [ -e /boot/vmlinuz-$$v ] && echo $$v; done | sort -V | tail -n 1)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
@@ -39,6 +39,7 @@ setup:
 
 check: setup
 	$(MAKE) all
+	$(MAKE) -C selftests/tools
 	$(MAKE) -C userspace test
 	selftests/run
 

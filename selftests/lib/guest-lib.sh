@@ -360,7 +360,16 @@ fio_verify() {
 # stock sessions and node records, LIO config, our tgtds, our namespaces.
 # Prints a line for each thing it had to clean.
 vc_reset_all() {
-	local n
+	local n h
+	if [ -e /sys/module/vconnect_vhba ]; then
+		echo "removing vHBAs and unloading vconnect"
+		for h in /sys/class/scsi_host/host*/vconnect_name; do
+			[ -f "$h" ] || continue
+			"${VCONNECT_ROOT:-.}/userspace/vconnectctl" vhba del "$(cat "$h")" 2>&1
+		done
+		rmmod vconnect_iscsi 2>/dev/null
+		rmmod vconnect_vhba 2>&1
+	fi
 	if compgen -G "/sys/class/iscsi_session/session*" >/dev/null; then
 		echo "logging out stock iSCSI sessions"
 		iscsiadm -m node --logoutall=all >/dev/null 2>&1

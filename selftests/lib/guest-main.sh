@@ -31,6 +31,11 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
+# No udev: the standard links bash's <(...) and friends need.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p $R
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results $R; then
 	say "cannot mount the results share"
