@@ -146,6 +146,7 @@ static struct {
 struct sess_rec {
 	int used;
 	int live;
+	int logged_out;
 	pid_t pid;
 	unsigned int conn;
 	uint16_t tsih;
@@ -158,7 +159,7 @@ struct shared {
 	int lock;
 	long fault_budget;
 	unsigned long conns, logins, disc_logins, login_failures, reinstatements;
-	unsigned long cmds, reads, writes, faults, proto_errors;
+	unsigned long cmds, reads, writes, faults, proto_errors, crashes;
 	uint16_t next_tsih;
 	uint64_t stamp;
 	struct sess_rec sess[MAX_SESSIONS];
@@ -446,11 +447,12 @@ static int recv_pdu(struct conn *c, uint32_t max_dlen)
 	uint32_t ahs_len, pad;
 	int r;
 
+	errno = 0;
 	r = read_full(c->fd, c->bhs, BHS_LEN);
 	if (r <= 0) {
 		if (r < 0)
-			logmsg("conn %u: connection lost mid-PDU (%s)", c->id,
-			       errno ? strerror(errno) : "EOF");
+			logmsg("conn %u: connection lost (%s)", c->id,
+			       errno ? strerror(errno) : "EOF inside a header");
 		return r;
 	}
 	ahs_len = c->bhs[4] * 4u;
@@ -791,11 +793,17 @@ static uint16_t register_session(struct conn *c, char *note, size_t notelen)
 			continue;
 		}
 		if (!strcmp(s->iname, c->iname) && !memcmp(s->isid, c->isid, 6)) {
-			snprintf(note, notelen, " (reinstates tsih %u of conn %u, %s)",
-				 s->tsih, s->conn, s->live ? "still open: closing it" : "already closed");
-			sh->reinstatements++;
-			if (s->live && s->pid != getpid())
-				victim = s->pid;
+			if (s->logged_out) {
+				snprintf(note, notelen, " (same ISID as tsih %u of conn %u, which logged out)",
+					 s->tsih, s->conn);
+			} else {
+				snprintf(note, notelen, " (reinstates tsih %u of conn %u, %s)",
+					 s->tsih, s->conn,
+					 s->live ? "still open: closing it" : "already closed");
+				sh->reinstatements++;
+				if (s->live && s->pid != getpid())
+					victim = s->pid;
+			}
 			slot = s;
 			break;
 		}
@@ -807,6 +815,7 @@ static uint16_t register_session(struct conn *c, char *note, size_t notelen)
 	if (slot) {
 		slot->used = 1;
 		slot->live = 1;
+		slot->logged_out = 0;
 		slot->pid = getpid();
 		slot->conn = c->id;
 		slot->tsih = tsih;
@@ -820,12 +829,15 @@ static uint16_t register_session(struct conn *c, char *note, size_t notelen)
 	return tsih;
 }
 
-static void end_sessions_of(pid_t pid)
+static void end_sessions_of(pid_t pid, int logged_out)
 {
 	sh_lock();
-	for (int i = 0; i < MAX_SESSIONS; i++)
-		if (sh->sess[i].used && sh->sess[i].pid == pid)
+	for (int i = 0; i < MAX_SESSIONS; i++) {
+		if (sh->sess[i].used && sh->sess[i].pid == pid && sh->sess[i].live) {
 			sh->sess[i].live = 0;
+			sh->sess[i].logged_out = logged_out;
+		}
+	}
 	sh_unlock();
 }
 
@@ -1941,6 +1953,8 @@ static int logout(struct conn *c)
 	memcpy(h + 16, b + 16, 4);
 	fill_sn(c, h, 1);
 	logmsg("conn %u: logout (reason %u)", c->id, b[1] & 0x7f);
+	if (!c->discovery)
+		end_sessions_of(getpid(), 1);
 	send_pdu(c, h, NULL, 0, 0);
 	shutdown(c->fd, SHUT_WR);
 	drain(c, "the logout response", 2.0);
@@ -2143,6 +2157,7 @@ int main(int argc, char **argv)
 	};
 	pid_t children[MAX_CHILDREN];
 	int nchildren = 0, lfd, o;
+	unsigned int id;
 	char shown[128];
 	sigset_t block, empty;
 	struct sigaction sa;
@@ -2262,8 +2277,18 @@ int main(int argc, char **argv)
 			pid_t pid;
 
 			got_chld = 0;
-			while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-				end_sessions_of(pid);
+			int st;
+
+			while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+				if (WIFSIGNALED(st) && WTERMSIG(st) != SIGTERM) {
+					sh->crashes++;
+					logmsg("BUG: connection process %d died of signal %d",
+					       (int)pid, WTERMSIG(st));
+				} else if (WIFEXITED(st) && WEXITSTATUS(st)) {
+					logmsg("connection process %d exited with status %d",
+					       (int)pid, WEXITSTATUS(st));
+				}
+				end_sessions_of(pid, 0);
 				for (int i = 0; i < nchildren; i++)
 					if (children[i] == pid)
 						children[i] = children[--nchildren];
@@ -2274,16 +2299,14 @@ int main(int argc, char **argv)
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		sh->conns++;
+		id = ++sh->conns;
 		if (nchildren >= MAX_CHILDREN) {
-			logmsg("conn %lu: refused, %d connections open", sh->conns, nchildren);
+			logmsg("conn %u: refused, %d connections open", id, nchildren);
 			close(fd);
 			continue;
 		}
 		o = fork();
 		if (o == 0) {
-			unsigned int id = sh->conns;
-
 			close(lfd);
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
@@ -2308,9 +2331,9 @@ int main(int argc, char **argv)
 	close(lfd);
 	logmsg("summary: connections %lu, logins %lu (discovery %lu), login failures %lu, "
 	       "reinstatements %lu, commands %lu (reads %lu, writes %lu), faults injected %lu, "
-	       "initiator protocol errors %lu",
+	       "initiator protocol errors %lu, crashes %lu",
 	       sh->conns, sh->logins, sh->disc_logins, sh->login_failures, sh->reinstatements,
-	       sh->cmds, sh->reads, sh->writes, sh->faults, sh->proto_errors);
+	       sh->cmds, sh->reads, sh->writes, sh->faults, sh->proto_errors, sh->crashes);
 	return 0;
 bad:
 	fprintf(stderr, "hostile_target: bad value for option: %s\n", optarg);

@@ -43,10 +43,12 @@ static void usage(void)
 {
 	fprintf(stderr,
 "usage: iscsi_verify [-i INITIATOR] [-l FIRST_LBA] [-n MIB] [-b KIB] [-s SEED]\n"
-"                    [-r RETRIES] [-d] [-D LEVEL] [-R | -W] URL\n"
+"                    [-r RETRIES] [-t SECS] [-x] [-d] [-D LEVEL] [-R | -W] URL\n"
 "  -n MIB     amount to write and read back (default 4)\n"
 "  -b KIB     bytes per command (default 64)\n"
 "  -r N       retries of a failed command (default 3)\n"
+"  -t SECS    libiscsi command timeout (default 10)\n"
+"  -x         drop the connection and log in again before each retry\n"
 "  -d         ask for HeaderDigest=CRC32C\n"
 "  -D LEVEL   libiscsi log level to stderr\n"
 "  -R / -W    only read and verify / only write\n");
@@ -58,7 +60,8 @@ int main(int argc, char **argv)
 	const char *iname = "iqn.2026-11.org.example:verify";
 	uint64_t first = 0, seed = 1;
 	uint32_t mib = 4, kib = 64;
-	int retries = 3, digest = 0, debug = 0, do_write = 1, do_read = 1;
+	int timeout = 10;
+	int retries = 3, digest = 0, debug = 0, do_write = 1, do_read = 1, reconnect = 0;
 	unsigned long failures = 0, gaveup = 0, mismatches = 0, wcmds = 0, rcmds = 0;
 	struct iscsi_context *iscsi;
 	struct iscsi_url *url;
@@ -66,7 +69,8 @@ int main(int argc, char **argv)
 	uint32_t nblk, per;
 	int o, lun;
 
-	while ((o = getopt(argc, argv, "i:l:n:b:s:r:dD:RW")) != -1) {
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((o = getopt(argc, argv, "i:l:n:b:s:r:t:xdD:RW")) != -1) {
 		switch (o) {
 		case 'i': iname = optarg; break;
 		case 'l': first = strtoull(optarg, NULL, 0); break;
@@ -74,6 +78,8 @@ int main(int argc, char **argv)
 		case 'b': kib = strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'r': retries = atoi(optarg); break;
+		case 't': timeout = atoi(optarg); break;
+		case 'x': reconnect = 1; break;
 		case 'd': digest = 1; break;
 		case 'D': debug = atoi(optarg); break;
 		case 'R': do_write = 0; break;
@@ -102,7 +108,7 @@ int main(int argc, char **argv)
 	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
 	iscsi_set_header_digest(iscsi, digest ? ISCSI_HEADER_DIGEST_CRC32C_NONE :
 					       ISCSI_HEADER_DIGEST_NONE);
-	iscsi_set_timeout(iscsi, 10);
+	iscsi_set_timeout(iscsi, timeout);
 	lun = url->lun;
 	if (iscsi_full_connect_sync(iscsi, url->portal, lun)) {
 		fprintf(stderr, "iscsi_verify: login failed: %s\n", iscsi_get_error(iscsi));
@@ -164,6 +170,12 @@ int main(int argc, char **argv)
 				if (tries++ >= retries) {
 					gaveup++;
 					break;
+				}
+				if (reconnect) {
+					printf("iscsi_verify: reconnecting before the retry\n");
+					if (iscsi_reconnect_sync(iscsi))
+						printf("iscsi_verify: reconnect failed: %s\n",
+						       iscsi_get_error(iscsi));
 				}
 			}
 		}
