@@ -40,7 +40,7 @@ recovered() {
 
 # --- link cut and restore, LIO in a namespace ---
 netns_target_setup $ns 10.78.0.1 10.78.0.2 || fail "netns"
-TARGET_NETNS=$ns lio_start rec 1 64 10.78.0.2 || fail "LIO in netns"
+TARGET_NETNS=$ns LIO_ACL_INITIATORS=$INAME lio_start rec 1 64 10.78.0.2 || fail "LIO in netns"
 "$VCTL" vhba add r1 initiator "$INAME" replacement-timeout 90 || fail "add"
 "$VCTL" vhba attach r1 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach"
 disk=$(vc_disks r1 1) || fail "no disk"
