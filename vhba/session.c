@@ -21,6 +21,8 @@
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_eh.h>
+#include <scsi/scsi_proto.h>
+#include <asm/unaligned.h>
 
 #include "vhba.h"
 
@@ -456,6 +458,66 @@ void vhba_session_evacuate_backend(struct vconnect_backend *backend)
 
 /* ---- LUNs ---- */
 
+/* REPORT LUNS allocation: the header and up to 1023 LUNs. */
+#define VHBA_REPORT_LUNS_LEN	8192
+
+static bool vhba_lun_listed(const u8 *buf, unsigned int n, u64 lun)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (scsilun_to_int((struct scsi_lun *)&buf[8 + 8 * i]) == lun)
+			return true;
+	return false;
+}
+
+/*
+ * The midlayer's scan adds LUNs but never removes them: ask the target
+ * (REPORT LUNS through any of its LUNs) and remove the devices of LUNs it
+ * no longer reports.
+ */
+static void vhba_session_prune_luns(struct vhba_session *sess)
+{
+	struct Scsi_Host *shost = sess->vhba->shost;
+	u8 cdb[12] = { REPORT_LUNS };
+	struct scsi_device *sdev, *probe = NULL;
+	struct scsi_sense_hdr sshdr;
+	unsigned int n;
+	u8 *buf;
+	int ret;
+
+	shost_for_each_device(sdev, shost) {
+		if (sdev->id == sess->id && !probe && !scsi_device_get(sdev))
+			probe = sdev;
+	}
+	if (!probe)
+		return;
+	buf = kzalloc(VHBA_REPORT_LUNS_LEN, GFP_KERNEL);
+	if (!buf)
+		goto put;
+	put_unaligned_be32(VHBA_REPORT_LUNS_LEN, &cdb[6]);
+	ret = scsi_execute_req(probe, cdb, DMA_FROM_DEVICE, buf,
+			       VHBA_REPORT_LUNS_LEN, &sshdr, 30 * HZ, 3, NULL);
+	if (ret) {
+		sdev_printk(KERN_INFO, probe, "REPORT LUNS failed (0x%x), not pruning\n",
+			    ret);
+		goto free;
+	}
+	n = min_t(u32, get_unaligned_be32(buf) / 8,
+		  (VHBA_REPORT_LUNS_LEN - 8) / 8);
+	shost_for_each_device(sdev, shost) {
+		if (sdev->id != sess->id || vhba_lun_listed(buf, n, sdev->lun))
+			continue;
+		sdev_printk(KERN_INFO, sdev, "LUN no longer reported, removing\n");
+		scsi_remove_device(sdev);
+	}
+free:
+	kfree(buf);
+put:
+	scsi_device_put(probe);
+}
+
+/* Add the LUNs the target reports (or the bound ones), drop vanished ones. */
 void vhba_session_scan(struct vhba_session *sess)
 {
 	struct Scsi_Host *shost = sess->vhba->shost;
@@ -464,18 +526,20 @@ void vhba_session_scan(struct vhba_session *sess)
 	if (!sess->nr_luns) {
 		scsi_scan_target(&shost->shost_gendev, 0, sess->id,
 				 SCAN_WILD_CARD, SCSI_SCAN_RESCAN);
-		return;
-	}
-	for (i = 0; i < sess->nr_luns; i++) {
-		struct scsi_device *sdev;
+	} else {
+		for (i = 0; i < sess->nr_luns; i++) {
+			struct scsi_device *sdev;
 
-		sdev = scsi_device_lookup(shost, 0, sess->id, sess->luns[i]);
-		if (sdev) {
-			scsi_device_put(sdev);
-			continue;
+			sdev = scsi_device_lookup(shost, 0, sess->id,
+						  sess->luns[i]);
+			if (sdev) {
+				scsi_device_put(sdev);
+				continue;
+			}
+			scsi_add_device(shost, 0, sess->id, sess->luns[i]);
 		}
-		scsi_add_device(shost, 0, sess->id, sess->luns[i]);
 	}
+	vhba_session_prune_luns(sess);
 }
 
 static void vhba_session_rescan_work(struct work_struct *work)
