@@ -844,6 +844,7 @@ static int vcsw_rx_nop_in(struct vcsw_conn *conn)
 			return vcsw_proto_err(conn);
 		}
 		vcsw_update_statsn(conn);
+		wake_up_all(&conn->wq);	/* vcsw_conn_ping() */
 		return 0;
 	}
 	if (h->ttt == cpu_to_be32(ISCSI_RESERVED_TAG))
@@ -996,6 +997,7 @@ static int vcsw_rx_reject(struct vcsw_conn *conn)
 	    ritt == conn->ping_itt) {
 		conn->ping_outstanding = false;
 		spin_unlock_irqrestore(&conn->lock, flags);
+		wake_up_all(&conn->wq);
 		return 0;
 	}
 	m = conn->mgmt;
@@ -1152,4 +1154,32 @@ void vcsw_nop_work(struct work_struct *work)
 		vcsw_tx_kick(conn);
 	queue_delayed_work(vcsw_wq, &conn->nop_work,
 			   time_after(next, now) ? next - now : 1);
+}
+
+/*
+ * One NOP-Out ping, waiting up to @timeout for the answer. Used right after
+ * login: a target may open its command window only after the login (LIO
+ * does), and the answer carries the window it really gives.
+ */
+int vcsw_conn_ping(struct vcsw_conn *conn, unsigned long timeout)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&conn->lock, flags);
+	if (conn->state != VCSW_CONN_UP || conn->ping_outstanding) {
+		spin_unlock_irqrestore(&conn->lock, flags);
+		return -EBUSY;
+	}
+	conn->ping_itt = vcsw_mgmt_itt(conn, VCSW_MGMT_PING);
+	conn->ping_pending = true;
+	conn->ping_outstanding = true;
+	conn->ping_start = jiffies;
+	spin_unlock_irqrestore(&conn->lock, flags);
+	vcsw_tx_kick(conn);
+
+	/* A late answer is harmless: the NOP timer owns the ping then. */
+	if (!wait_event_timeout(conn->wq, !READ_ONCE(conn->ping_outstanding) ||
+				READ_ONCE(conn->state) != VCSW_CONN_UP, timeout))
+		return -ETIMEDOUT;
+	return READ_ONCE(conn->state) == VCSW_CONN_UP ? 0 : -ENOTCONN;
 }

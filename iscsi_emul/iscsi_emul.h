@@ -437,6 +437,7 @@ void vcsw_slots_free(struct vcsw_conn *conn);
 void vcsw_tx_work(struct work_struct *work);
 int vcsw_rx_thread(void *data);
 void vcsw_nop_work(struct work_struct *work);
+int vcsw_conn_ping(struct vcsw_conn *conn, unsigned long timeout);
 void vcsw_task_put(struct vcsw_task *task);
 struct vcsw_task *__vcsw_task_lookup(struct vcsw_conn *conn, u32 itt);
 bool __vcsw_task_end(struct vcsw_conn *conn, struct vcsw_task *task, u16 why);

@@ -157,6 +157,17 @@ static int vcsw_login_recv(struct vcsw_login *l, bool expect_transit)
 			  h->opcode);
 		return -EPROTO;
 	}
+	l->info->login_status_class = h->status_class;
+	l->info->login_status_detail = h->status_detail;
+	if (h->status_class != ISCSI_STATUS_CLS_SUCCESS) {
+		/*
+		 * The login ends here whatever the rest of the header says
+		 * (LIO zeroes the ISID of a refusal). A redirection carries
+		 * TargetAddress in its text.
+		 */
+		err = vcsw_login_append(l, conn->rx_buf, conn->rx_dlen);
+		return err ?: h->status_class;
+	}
 	if (vcsw_itt_from_wire(h->itt) != l->itt ||
 	    memcmp(h->isid, sess->isid, sizeof(h->isid))) {
 		vcsw_warn(sess, "login: response for another ITT or ISID\n");
@@ -165,14 +176,6 @@ static int vcsw_login_recv(struct vcsw_login *l, bool expect_transit)
 	l->exp_statsn = be32_to_cpu(h->statsn) + 1;
 	l->exp_cmdsn = be32_to_cpu(h->exp_cmdsn);
 	l->max_cmdsn = be32_to_cpu(h->max_cmdsn);
-	l->info->login_status_class = h->status_class;
-	l->info->login_status_detail = h->status_detail;
-
-	if (h->status_class != ISCSI_STATUS_CLS_SUCCESS) {
-		/* A redirection carries TargetAddress in its text. */
-		err = vcsw_login_append(l, conn->rx_buf, conn->rx_dlen);
-		return err ?: h->status_class;
-	}
 	if (h->active_version != ISCSI_DRAFT20_VERSION) {
 		vcsw_warn(sess, "login: target chose version %u\n",
 			  h->active_version);
@@ -418,6 +421,17 @@ static int vcsw_login_run(struct vcsw_login *l, struct sockaddr_storage *redirec
 		u8 nsg;
 
 		ret = vcsw_login_exchange(l, tflags);
+		if ((ret == -ECONNRESET || ret == -EPIPE) &&
+		    l->csg == ISCSI_SECURITY_NEGOTIATION_STAGE) {
+			/*
+			 * Some targets (LIO) answer an AuthMethod they will
+			 * not accept, or a failed authentication, by closing
+			 * the connection without a Login Response.
+			 */
+			vcsw_info(sess, "login to %s: target closed the connection during security negotiation (authentication required or refused)\n",
+				  sess->target_name ?: "discovery");
+			return -EACCES;
+		}
 		if (ret == ISCSI_STATUS_CLS_REDIRECT)
 			return vcsw_login_redirect(l, redirect);
 		if (ret > 0) {

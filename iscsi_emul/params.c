@@ -281,7 +281,9 @@ void vcsw_nego_offer(struct vcsw_nego *n, struct vcsw_text *out)
 		if (n->discovery && vcsw_keys[k].session_only)
 			continue;
 		vcsw_put_value(out, k, n->offer[k], true);
-		n->state[k] = VCSW_KS_OFFERED;
+		/* A declaration expects no answer. */
+		n->state[k] = vcsw_keys[k].kind == VCSW_KK_DECL ?
+			      VCSW_KS_DONE : VCSW_KS_OFFERED;
 	}
 }
 
@@ -440,10 +442,23 @@ int vcsw_nego_finish(struct vcsw_nego *n, struct vcsw_session *sess,
 	u32 *r = n->result;
 	int k;
 
-	for (k = 0; k < VCSW_KEY_NR; k++)
-		if (n->state[k] == VCSW_KS_OFFERED)
+	for (k = 0; k < VCSW_KEY_NR; k++) {
+		u8 kind = vcsw_keys[k].kind;
+
+		if (n->state[k] != VCSW_KS_OFFERED)
+			continue;
+		/*
+		 * No answer. A responder may leave out a key whose result our
+		 * offer decides (Yes for OR, No for AND); otherwise the
+		 * default applies.
+		 */
+		if ((kind == VCSW_KK_OR && n->offer[k]) ||
+		    (kind == VCSW_KK_AND && !n->offer[k]))
+			r[k] = n->offer[k];
+		else
 			vcsw_dbg(sess, "no answer for %s, using default\n",
 				 vcsw_keys[k].name);
+	}
 
 	if (r[VCSW_KEY_ERROR_RECOVERY_LEVEL] != 0 ||
 	    !r[VCSW_KEY_DATA_PDU_IN_ORDER] ||

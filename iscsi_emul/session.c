@@ -137,6 +137,23 @@ void vcsw_session_failed(struct vcsw_session *sess, int err)
 	sess->be.owner_ops->failed(&sess->be, err);
 }
 
+/*
+ * info->cmd_window: the window at the end of open(). LIO, for one, gives a
+ * window of 1 in the final Login Response and opens it only afterwards, so
+ * one ping (bounded) tells the owner what queue depth to start with.
+ */
+static void vcsw_learn_window(struct vcsw_session *sess,
+			      struct vconnect_session_info *info)
+{
+	unsigned long flags;
+
+	if (vcsw_conn_ping(sess->conns[0], HZ))
+		return;
+	spin_lock_irqsave(&sess->sn_lock, flags);
+	info->cmd_window = sess->max_cmdsn - sess->exp_cmdsn + 1;
+	spin_unlock_irqrestore(&sess->sn_lock, flags);
+}
+
 struct vcsw_session *vcsw_session_open(const struct vconnect_session_desc *desc,
 				       const struct vconnect_session_owner_ops *owner_ops,
 				       void *owner,
@@ -163,6 +180,7 @@ struct vcsw_session *vcsw_session_open(const struct vconnect_session_desc *desc,
 	err = vcsw_conn_start(conn);
 	if (err)
 		goto err_disconnect;
+	vcsw_learn_window(sess, info);
 
 	vcsw_info(sess, "logged in to %s at %pISpc: tsih %u tpgt %u, digests %s/%s, MRDSL %u/%u, burst %u/%u, R2T %s/%u, window %u\n",
 		  sess->target_name, &conn->addr, sess->tsih, sess->tpgt,
