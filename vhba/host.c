@@ -70,8 +70,21 @@ static enum blk_eh_timer_return vhba_eh_timed_out(struct scsi_cmnd *sc)
 	return BLK_EH_DONE;
 }
 
+enum vhba_tmf {
+	VHBA_TMF_ABORT_TASK,
+	VHBA_TMF_LUN_RESET,
+	VHBA_TMF_TARGET_RESET,
+};
+
+static const char *const vhba_tmf_names[] = {
+	[VHBA_TMF_ABORT_TASK]	= "abort task",
+	[VHBA_TMF_LUN_RESET]	= "LUN reset",
+	[VHBA_TMF_TARGET_RESET]	= "target warm reset",
+};
+
 /* Run a TMF on the session's current backend session. */
-static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc, int which)
+static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
+		    enum vhba_tmf tmf)
 {
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
 	struct vconnect_be_session *be;
@@ -86,8 +99,8 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc, int which)
 		mutex_unlock(&sess->mutex);
 		return FAILED;
 	}
-	switch (which) {
-	case 0:
+	switch (tmf) {
+	case VHBA_TMF_ABORT_TASK:
 		/* Not held by the backend (completed or requeued): done. */
 		if (READ_ONCE(cmd->sess) != sess) {
 			ret = 0;
@@ -95,7 +108,7 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc, int which)
 		}
 		ret = be->backend->ops->abort(be, sc);
 		break;
-	case 1:
+	case VHBA_TMF_LUN_RESET:
 		ret = be->backend->ops->lun_reset(be, sc->device->lun);
 		break;
 	default:
@@ -109,34 +122,29 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc, int which)
 	return SUCCESS;
 }
 
-static int vhba_eh_abort(struct scsi_cmnd *sc)
+static int vhba_eh_tmf(struct scsi_cmnd *sc, enum vhba_tmf tmf)
 {
 	struct vhba_session *sess = vhba_cmd_session(sc);
-	int ret = sess ? vhba_tmf(sess, sc, 0) : SUCCESS;
+	int ret = sess ? vhba_tmf(sess, sc, tmf) : SUCCESS;
 
-	sdev_printk(KERN_INFO, sc->device, "abort task: %s\n",
+	sdev_printk(KERN_INFO, sc->device, "%s: %s\n", vhba_tmf_names[tmf],
 		    ret == SUCCESS ? "done" : "failed");
 	return ret;
+}
+
+static int vhba_eh_abort(struct scsi_cmnd *sc)
+{
+	return vhba_eh_tmf(sc, VHBA_TMF_ABORT_TASK);
 }
 
 static int vhba_eh_device_reset(struct scsi_cmnd *sc)
 {
-	struct vhba_session *sess = vhba_cmd_session(sc);
-	int ret = sess ? vhba_tmf(sess, sc, 1) : SUCCESS;
-
-	sdev_printk(KERN_INFO, sc->device, "LUN reset: %s\n",
-		    ret == SUCCESS ? "done" : "failed");
-	return ret;
+	return vhba_eh_tmf(sc, VHBA_TMF_LUN_RESET);
 }
 
 static int vhba_eh_target_reset(struct scsi_cmnd *sc)
 {
-	struct vhba_session *sess = vhba_cmd_session(sc);
-	int ret = sess ? vhba_tmf(sess, sc, 2) : SUCCESS;
-
-	sdev_printk(KERN_INFO, sc->device, "target warm reset: %s\n",
-		    ret == SUCCESS ? "done" : "failed");
-	return ret;
+	return vhba_eh_tmf(sc, VHBA_TMF_TARGET_RESET);
 }
 
 /* Last resort: reinstate every session of the vHBA. */
