@@ -17,13 +17,14 @@ INAME=iqn.2026-11.org.example:recvm
 export VC_INITIATORS=$INAME
 ns=vcrec
 
-# Background fio that verifies as it writes, for SECS seconds.
+# fio_bg DEV SECS NAME: background fio that verifies as it writes, for
+# SECS seconds; its pid in $pid (not a subshell: we wait for it).
 fio_bg() {
 	fio --name=bg --filename="$1" --direct=1 --ioengine=libaio --iodepth=16 \
 		--rw=randwrite --bsrange=4k-64k --size=16M --time_based \
 		--runtime="$2" --verify=crc32c --verify_backlog=32 \
 		--verify_fatal=1 >fio-"$3".log 2>&1 &
-	echo $!
+	pid=$!
 }
 
 check_fio() {
@@ -45,7 +46,7 @@ TARGET_NETNS=$ns LIO_ACL_INITIATORS=$INAME lio_start rec 1 64 10.78.0.2 || fail 
 "$VCTL" vhba attach r1 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach"
 disk=$(vc_disks r1 1) || fail "no disk"
 
-pid=$(fio_bg "$disk" 40 linkcut)
+fio_bg "$disk" 40 linkcut
 sleep 5
 link_cut $ns
 t0=$SECONDS
@@ -60,7 +61,7 @@ check_fio "$pid" linkcut
 # --- LIO portal group disabled and re-enabled (target restart) ---
 tpg=/sys/kernel/config/target/iscsi/$TARGET_IQN/tpgt_1/enable
 n=$(vc_sess r1 recoveries)
-pid=$(fio_bg "$disk" 30 liorestart)
+fio_bg "$disk" 30 liorestart
 sleep 5
 echo 0 >"$tpg" || fail "could not disable the TPG"
 sleep 6
@@ -97,7 +98,7 @@ tgt_start trs 1 64 || fail "tgt"
 "$VCTL" vhba add r3 initiator "$INAME" replacement-timeout 90 || fail "add r3"
 "$VCTL" vhba attach r3 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach r3"
 disk=$(vc_disks r3 1) || fail "no disk r3"
-pid=$(fio_bg "$disk" 30 tgtrestart)
+fio_bg "$disk" 30 tgtrestart
 sleep 5
 kill -9 "$(cat "$VC_STATE/tgt/trs.pid")"
 rm -f "$VC_STATE/tgt/trs.pid"
