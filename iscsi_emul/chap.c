@@ -93,24 +93,24 @@ struct vcsw_chap *vcsw_chap_create(const struct vconnect_chap *cfg)
 	if (c->mutual) {
 		if (!cfg->msecret_len) {
 			err = -EINVAL;
-			goto err_free;
+			goto err_free_chap;
 		}
 		if (cfg->secret_len == cfg->msecret_len &&
 		    !memcmp(cfg->secret, cfg->msecret, cfg->secret_len)) {
 			pr_info("mutual CHAP with the same secret both ways is not allowed\n");
 			err = -EINVAL;
-			goto err_free;
+			goto err_free_chap;
 		}
 	}
 	c->md5 = crypto_alloc_shash("md5", 0, 0);
 	if (IS_ERR(c->md5)) {
 		err = PTR_ERR(c->md5);
 		pr_err("no md5 in the crypto API: %d\n", err);
-		goto err_free;
+		goto err_free_chap;
 	}
 	return c;
 
-err_free:
+err_free_chap:
 	kfree(c);
 	return ERR_PTR(err);
 }
@@ -255,17 +255,17 @@ int vcsw_chap_respond(struct vcsw_chap *c, struct vcsw_session *sess,
 	if (len <= 0) {
 		vcsw_warn(sess, "CHAP: bad CHAP_C\n");
 		err = -EPROTO;
-		goto out;
+		goto out_free_chal;
 	}
 	if (vcsw_chap_is_ours(chal, len)) {
 		vcsw_info(sess, "CHAP: target sent back one of our own challenges, refusing\n");
 		err = -EACCES;
-		goto out;
+		goto out_free_chal;
 	}
 	err = vcsw_chap_md5(c, id, c->cfg->secret, c->cfg->secret_len,
 			    chal, len, digest);
 	if (err)
-		goto out;
+		goto out_free_chal;
 	vcsw_text_add(out, "CHAP_N", "%s", c->cfg->user);
 	vcsw_text_add_hex(out, "CHAP_R", digest, sizeof(digest));
 
@@ -281,7 +281,7 @@ int vcsw_chap_respond(struct vcsw_chap *c, struct vcsw_session *sess,
 		c->sent = true;
 	}
 	err = out->err;
-out:
+out_free_chal:
 	memzero_explicit(digest, sizeof(digest));
 	kfree(chal);
 	return err;

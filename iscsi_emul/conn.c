@@ -425,13 +425,25 @@ static int vcsw_send_sg(struct vcsw_conn *conn, struct scatterlist *sgl,
 		if (crc)
 			*crc = vcsw_crc_bvec(*crc, bv, n);
 
+		if (conn->data_digest) {
+			/* Copied anyway: one call for the whole batch. */
+			struct msghdr msg = {
+				.msg_flags = MSG_NOSIGNAL | (last ? 0 : MSG_MORE),
+			};
+
+			iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, bytes);
+			err = vcsw_send_msg(conn, &msg);
+			if (err)
+				return err;
+			continue;
+		}
 		for (i = 0; i < n; i++) {
 			int flags = MSG_NOSIGNAL;
 			struct msghdr msg = { };
 
 			if (!last || i + 1 < n)
 				flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
-			if (!conn->data_digest && sendpage_ok(bv[i].bv_page)) {
+			if (sendpage_ok(bv[i].bv_page)) {
 				err = vcsw_sendpage(conn, &bv[i], flags);
 			} else {
 				msg.msg_flags = flags & ~MSG_SENDPAGE_NOTLAST;

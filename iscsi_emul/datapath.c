@@ -199,6 +199,19 @@ static struct vcsw_conn *vcsw_pick_conn(struct vcsw_session *sess,
 	return sess->conns[0];
 }
 
+/**
+ * vcsw_queue - hand a SCSI command to the session
+ * @sess: the session
+ * @sc: the command; its vconnect_task_priv() area becomes ours
+ *
+ * Gives the command an ITT and queues it for the TX work, which assigns
+ * the CmdSN when the target's window allows.
+ *
+ * Context: any, including atomic (queuecommand).
+ * Return: 0 (owned until task_done() or a successful TMF/close), -EBUSY
+ * (command window or ITT slots exhausted: retry later), -ENOTCONN (the
+ * connection failed or is closing).
+ */
 int vcsw_queue(struct vcsw_session *sess, struct scsi_cmnd *sc)
 {
 	struct vcsw_task *task = vconnect_task_priv(sc);

@@ -235,6 +235,17 @@ static int vcsw_disc_kv(void *arg, const char *key, const char *value)
 	return 0;	/* TargetAlias and the like */
 }
 
+/**
+ * vcsw_discover - SendTargets=All on desc->portal
+ * @desc: initiator identity, portal, CHAP, timeout (target_name unused)
+ * @fn: called per (TargetName, TargetAddress) pair, see the top comment
+ * @arg: passed to @fn
+ *
+ * Context: process context; sleeps, bounded by desc->login_timeout_ms for
+ * the login and again for the exchange.
+ * Return: 0, a non-zero value returned by @fn, or -errno as for
+ * vcsw_session_open().
+ */
 int vcsw_discover(const struct vconnect_session_desc *desc,
 		  vconnect_discover_fn fn, void *arg)
 {
@@ -252,14 +263,14 @@ int vcsw_discover(const struct vconnect_session_desc *desc,
 	memset(&info, 0, sizeof(info));
 	err = vcsw_session_login(d.sess, desc, &info);
 	if (err)
-		goto out_destroy;
+		goto out_destroy_session;
 	d.deadline = jiffies + msecs_to_jiffies(ms);
 	err = vcsw_sendtargets(&d);
 	if (!err)
 		vcsw_disc_logout(&d);
 	vcsw_conn_disconnect(d.conn);
 	if (err)
-		goto out_free;
+		goto out_free_buf;
 
 	err = vcsw_text_parse(d.buf, d.len, vcsw_disc_kv, &walk);
 	if (!err)
@@ -269,9 +280,9 @@ int vcsw_discover(const struct vconnect_session_desc *desc,
 	else if (!err)
 		vcsw_info(d.sess, "discovery at %pISpc: %d target portals\n",
 			  &info.portal, walk.count);
-out_free:
+out_free_buf:
 	kvfree(d.buf);
-out_destroy:
+out_destroy_session:
 	vcsw_session_destroy(d.sess);
 	return err;
 }

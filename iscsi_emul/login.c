@@ -573,18 +573,18 @@ int vcsw_login(struct vcsw_conn *conn, const struct vconnect_session_desc *desc,
 
 	err = vcsw_text_init(&l->out, VCSW_TEXT_MAX);
 	if (err)
-		goto out_free;
+		goto out_free_login;
 	l->in = kvmalloc(VCSW_TEXT_MAX, GFP_KERNEL);
 	if (!l->in) {
 		err = -ENOMEM;
-		goto out_text;
+		goto out_free_out;
 	}
 	if (desc->chap && desc->chap->user[0]) {
 		l->chap = vcsw_chap_create(desc->chap);
 		if (IS_ERR(l->chap)) {
 			err = PTR_ERR(l->chap);
 			l->chap = NULL;
-			goto out_in;
+			goto out_free_in;
 		}
 	}
 	vcsw_nego_init(&l->nego, &desc->want, sess->discovery);
@@ -595,11 +595,11 @@ int vcsw_login(struct vcsw_conn *conn, const struct vconnect_session_desc *desc,
 		err = vcsw_login_apply(l);
 
 	vcsw_chap_destroy(l->chap);
-out_in:
+out_free_in:
 	kvfree(l->in);
-out_text:
+out_free_out:
 	vcsw_text_free(&l->out);
-out_free:
+out_free_login:
 	kfree_sensitive(l);
 	return err;
 }

@@ -88,11 +88,11 @@ static int __init vcsw_init(void)
 	err = vconnect_backend_register(&vcsw_backend);
 	if (err) {
 		pr_err("cannot register the software backend: %d\n", err);
-		goto err_engine;
+		goto err_engine_exit;
 	}
 	return 0;
 
-err_engine:
+err_engine_exit:
 	vcsw_engine_exit();
 	return err;
 }

@@ -36,6 +36,15 @@ module_param_named(initial_cmdsn, vcsw_initial_cmdsn, uint, 0644);
 MODULE_PARM_DESC(initial_cmdsn,
 		 "CmdSN of new sessions' logins (tests serial number wrap). Default: 1");
 
+/**
+ * vcsw_engine_init - set up the protocol engine
+ *
+ * Checks CRC32C against the RFC 3720 vectors and creates the TX workqueue.
+ *
+ * Context: process context (module init).
+ *
+ * Return: 0 or -errno.
+ */
 int vcsw_engine_init(void)
 {
 	unsigned int flags = WQ_MEM_RECLAIM | WQ_HIGHPRI;
@@ -52,6 +61,11 @@ int vcsw_engine_init(void)
 	return 0;
 }
 
+/**
+ * vcsw_engine_exit - tear down the protocol engine
+ *
+ * Context: process context (module exit); every session must be closed.
+ */
 void vcsw_engine_exit(void)
 {
 	destroy_workqueue(vcsw_wq);
@@ -112,16 +126,16 @@ struct vcsw_session *vcsw_session_create(const struct vconnect_session_desc *des
 	if (!discovery) {
 		sess->target_name = kstrdup(desc->target_name, GFP_KERNEL);
 		if (!sess->target_name)
-			goto err_free;
+			goto err_destroy_session;
 	}
 	conn = vcsw_conn_create(sess, 0);
 	if (IS_ERR(conn))
-		goto err_free;
+		goto err_destroy_session;
 	sess->conns[0] = conn;
 	sess->nr_conns = 1;
 	return sess;
 
-err_free:
+err_destroy_session:
 	vcsw_session_destroy(sess);
 	return ERR_PTR(-ENOMEM);
 }
@@ -154,6 +168,22 @@ static void vcsw_learn_window(struct vcsw_session *sess,
 	spin_unlock_irqrestore(&sess->sn_lock, flags);
 }
 
+/**
+ * vcsw_session_open - connect, log in and start a session
+ * @desc: identity, portal, CHAP and proposed parameters; copied as needed
+ * @owner_ops: callbacks to the owner (task_done, failed, event)
+ * @owner: stored in the session for the owner's use
+ * @info: filled with the login's outcome, also on failure where known
+ *
+ * Follows login redirections, all within desc->login_timeout_ms.
+ *
+ * Context: process context; sleeps.
+ * Return: the session, or an ERR_PTR: -EACCES (authentication or
+ * authorization), -ENOENT (no such target), -ECONNREFUSED, -ENETUNREACH,
+ * -EHOSTUNREACH, -ETIMEDOUT (transport), -EPROTO (target misbehaved),
+ * -EAGAIN (target temporarily unavailable), -ELOOP (too many redirects),
+ * -EINVAL (bad @desc), -ENOMEM.
+ */
 struct vcsw_session *vcsw_session_open(const struct vconnect_session_desc *desc,
 				       const struct vconnect_session_owner_ops *owner_ops,
 				       void *owner,
@@ -217,6 +247,18 @@ static void vcsw_logout(struct vcsw_conn *conn)
 		vcsw_dbg(sess, "logged out\n");
 }
 
+/**
+ * vcsw_session_close - end a session and free it
+ * @sess: the session
+ * @logout: first send a Logout (close session) and wait for the answer,
+ *	    at most logout_timeout_ms
+ *
+ * Tasks still held are forgotten without task_done(): the owner takes them
+ * back. After return no callback is made and no command is touched.
+ *
+ * Context: process context; sleeps. Not concurrently with any other call
+ * on @sess.
+ */
 void vcsw_session_close(struct vcsw_session *sess, bool logout)
 {
 	unsigned int i;

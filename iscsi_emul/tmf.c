@@ -123,6 +123,20 @@ static struct vcsw_conn *vcsw_task_conn(struct vcsw_session *sess,
 	return NULL;
 }
 
+/**
+ * vcsw_abort - ABORT TASK for one command
+ * @sess: the session
+ * @sc: a command queued with vcsw_queue()
+ *
+ * A command that never got a CmdSN is dropped locally. On Function
+ * Complete the command is dropped without task_done(); if it completed
+ * meanwhile, task_done() was called and 0 is returned as well.
+ *
+ * Context: process context; sleeps up to twice tmf_timeout_ms.
+ * Return: 0 when the command is no longer held by the session; -EIO when
+ * the target refused, -ETIMEDOUT (the connection is then failed),
+ * -ENOTCONN or -EREMOTEIO (the target rejected the request).
+ */
 int vcsw_abort(struct vcsw_session *sess, struct scsi_cmnd *sc)
 {
 	struct vcsw_task *task = vconnect_task_priv(sc);
@@ -159,7 +173,7 @@ int vcsw_abort(struct vcsw_session *sess, struct scsi_cmnd *sc)
 	if (send) {
 		err = vcsw_tmf_send(conn, &m, "ABORT TASK");
 		if (err)
-			goto out;
+			goto out_unlock;
 		spin_lock_irqsave(&conn->lock, flags);
 		if (__vcsw_task_lookup(conn, itt) == task) {
 			if (m.response == ISCSI_TMF_RSP_COMPLETE)
@@ -169,11 +183,11 @@ int vcsw_abort(struct vcsw_session *sess, struct scsi_cmnd *sc)
 		}
 		spin_unlock_irqrestore(&conn->lock, flags);
 		if (err)
-			goto out;
+			goto out_unlock;
 	}
 	/* Dropped, completed, or completing: wait until it is handed back. */
 	err = vcsw_wait_drops(conn);
-out:
+out_unlock:
 	mutex_unlock(&sess->tmf_mutex);
 	return err;
 }
@@ -207,26 +221,47 @@ static int vcsw_reset(struct vcsw_session *sess, u8 func, bool all, u64 lun,
 	mutex_lock(&sess->tmf_mutex);
 	err = vcsw_tmf_send(sess->conns[0], &m, what);
 	if (err)
-		goto out;
+		goto out_unlock;
 	if (m.response != ISCSI_TMF_RSP_COMPLETE) {
 		err = -EIO;
-		goto out;
+		goto out_unlock;
 	}
 	for (i = 0; i < sess->nr_conns; i++)
 		vcsw_drop_lun(sess->conns[i], all, lun);
 	for (i = 0; i < sess->nr_conns && !err; i++)
 		err = vcsw_wait_drops(sess->conns[i]);
-out:
+out_unlock:
 	mutex_unlock(&sess->tmf_mutex);
 	return err;
 }
 
+/**
+ * vcsw_lun_reset - LOGICAL UNIT RESET
+ * @sess: the session
+ * @lun: the LUN
+ *
+ * On Function Complete every command for @lun is dropped without
+ * task_done().
+ *
+ * Context: process context; sleeps.
+ * Return: 0 on Function Complete, else as vcsw_abort().
+ */
 int vcsw_lun_reset(struct vcsw_session *sess, u64 lun)
 {
 	return vcsw_reset(sess, ISCSI_TM_FUNC_LOGICAL_UNIT_RESET, false, lun,
 			  "LOGICAL UNIT RESET");
 }
 
+/**
+ * vcsw_target_reset - TARGET WARM RESET
+ * @sess: the session
+ *
+ * On Function Complete every command of the session is dropped without
+ * task_done().
+ *
+ * Context: process context; sleeps.
+ * Return: 0 on Function Complete, else as vcsw_abort().
+ */
 int vcsw_target_reset(struct vcsw_session *sess)
 {
 	return vcsw_reset(sess, ISCSI_TM_FUNC_TARGET_WARM_RESET, true, 0,
