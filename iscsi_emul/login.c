@@ -228,10 +228,11 @@ static int vcsw_login_exchange(struct vcsw_login *l, u8 tflags)
 			return -EPROTO;
 		}
 	}
+	/* The last piece may carry the transit our request asked for. */
 	while (l->rsp_flags & ISCSI_FLAG_LOGIN_CONTINUE) {
 		ret = vcsw_login_send(l, stage, NULL, 0);
 		if (!ret)
-			ret = vcsw_login_recv(l, false);
+			ret = vcsw_login_recv(l, tflags & ISCSI_FLAG_LOGIN_TRANSIT);
 		if (ret)
 			return ret;
 	}
