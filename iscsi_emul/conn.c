@@ -52,7 +52,8 @@ struct vcsw_conn *vcsw_conn_create(struct vcsw_session *sess, u16 cid)
 	INIT_LIST_HEAD(&conn->cmd_queue);
 	INIT_LIST_HEAD(&conn->r2t_queue);
 	init_waitqueue_head(&conn->wq);
-	atomic_set(&conn->completing, 0);
+	atomic_set(&conn->done_seq[0], 0);
+	atomic_set(&conn->done_seq[1], 0);
 	atomic_set(&conn->mgmt_seq, 0);
 	INIT_WORK(&conn->tx_work, vcsw_tx_work);
 	INIT_DELAYED_WORK(&conn->nop_work, vcsw_nop_work);

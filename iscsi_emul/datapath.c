@@ -90,10 +90,17 @@ struct vcsw_task *__vcsw_task_lookup(struct vcsw_conn *conn, u32 itt)
 	return slot->task;
 }
 
+/* Which of the two completing contexts we are: RX thread 0, TX work 1. */
+static atomic_t *vcsw_done_seq(struct vcsw_conn *conn)
+{
+	return &conn->done_seq[current == conn->rx_thread ? 0 : 1];
+}
+
 /*
  * Drop a reference. When it was the last one the ITT slot is freed and,
  * unless the task was dropped, true is returned: the caller must call
- * vcsw_task_finish() once the lock is released.
+ * vcsw_task_finish() once the lock is released. A final reference of a
+ * task that was not dropped is only ever dropped by RX or TX.
  */
 static bool __vcsw_task_unref(struct vcsw_conn *conn, struct vcsw_task *task)
 {
@@ -109,7 +116,7 @@ static bool __vcsw_task_unref(struct vcsw_conn *conn, struct vcsw_task *task)
 		wake_up_all(&conn->wq);
 		return false;
 	}
-	atomic_inc(&conn->completing);
+	atomic_inc(vcsw_done_seq(conn));	/* odd: task_done() to come */
 	return true;
 }
 
@@ -118,7 +125,8 @@ static void vcsw_task_finish(struct vcsw_conn *conn, struct scsi_cmnd *sc)
 	struct vcsw_session *sess = conn->sess;
 
 	sess->be.owner_ops->task_done(&sess->be, sc);
-	if (atomic_dec_and_test(&conn->completing) && wq_has_sleeper(&conn->wq))
+	atomic_inc(vcsw_done_seq(conn));	/* even: returned */
+	if (wq_has_sleeper(&conn->wq))
 		wake_up_all(&conn->wq);
 }
 

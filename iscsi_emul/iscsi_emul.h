@@ -25,8 +25,8 @@
  * ----------
  * conn->lock (spinlock, irqsave: queue() may run with IRQs off) protects
  *   conn->state, the slot table, conn->cmd_queue and conn->r2t_queue,
- *   task->flags, task->refs and the task's R2T ring, the control-PDU state
- *   (ping, NOP replies, conn->mgmt).
+ *   task->flags, task->refs and the task's R2T ring, conn->dropping, the
+ *   control-PDU state (ping, NOP replies, conn->mgmt).
  * sess->sn_lock (spinlock, irqsave) protects the session's CmdSN,
  *   ExpCmdSN, MaxCmdSN and the count of queued-but-unnumbered commands.
  *   Lock order: conn->lock, then sess->sn_lock.
@@ -43,13 +43,21 @@
  *
  * Task lifetime
  * -------------
+ * The owner hands a task over with queue() and gets it back exactly once:
+ * by task_done(), or by the return of a successful TMF that covers it, or
+ * by the return of close(). Before a TMF returns, every task it covers has
+ * left the ITT table and no RX/TX context touches it any more; close()
+ * stops RX, TX and the NOP timer before it forgets the tasks.
+ *
  * A task holds one "ownership" reference from queue() until the target's
  * final status arrives (or the task is dropped by a successful TMF). The TX
  * work and the RX thread each take a temporary reference while they touch
  * the command's buffers without the lock. Whoever drops the last reference
  * frees the ITT slot and, unless the task was dropped, calls task_done().
- * conn->completing counts those final calls in progress so that abort can
- * tell when a task that just left the table has been handed back.
+ * Only the RX thread and the TX work ever call task_done(), one call at a
+ * time each: conn->done_seq[] (odd while a call runs, made odd under
+ * conn->lock together with the slot release) lets a TMF wait until a task
+ * that just left the table has really been handed back.
  */
 #ifndef _VCSW_ISCSI_EMUL_H
 #define _VCSW_ISCSI_EMUL_H
@@ -223,7 +231,7 @@ struct vcsw_conn {
 	atomic_t mgmt_seq;
 
 	wait_queue_head_t wq;		/* slot releases, completions */
-	atomic_t completing;
+	atomic_t done_seq[2];		/* RX, TX: odd during task_done() */
 
 	/* RX thread only. */
 	struct task_struct *rx_thread;

@@ -68,25 +68,72 @@ static unsigned long vcsw_tmf_timeout(void)
 	return msecs_to_jiffies(vcsw_tmf_timeout_ms ?: 1);
 }
 
-static bool vcsw_drops_done(struct vcsw_conn *conn)
+/*
+ * Done when no dropped task is still referenced by RX or TX, and neither
+ * of them is still inside a task_done() call that had started at @snap.
+ */
+static bool vcsw_drops_done(struct vcsw_conn *conn, const int *snap)
 {
 	unsigned long flags;
 	bool done;
+	int i;
 
 	spin_lock_irqsave(&conn->lock, flags);
-	done = !conn->dropping && !atomic_read(&conn->completing);
+	done = !conn->dropping;
 	spin_unlock_irqrestore(&conn->lock, flags);
+	for (i = 0; i < ARRAY_SIZE(conn->done_seq); i++)
+		if ((snap[i] & 1) && atomic_read(&conn->done_seq[i]) == snap[i])
+			done = false;
 	return done;
 }
 
 /* Wait until dropped tasks are released and completions have returned. */
 static int vcsw_wait_drops(struct vcsw_conn *conn)
 {
-	if (wait_event_timeout(conn->wq, vcsw_drops_done(conn),
+	int snap[ARRAY_SIZE(conn->done_seq)];
+	unsigned long flags;
+	int i;
+
+	/* Under the lock: a slot release and its odd count go together. */
+	spin_lock_irqsave(&conn->lock, flags);
+	for (i = 0; i < ARRAY_SIZE(snap); i++)
+		snap[i] = atomic_read(&conn->done_seq[i]);
+	spin_unlock_irqrestore(&conn->lock, flags);
+
+	if (wait_event_timeout(conn->wq, vcsw_drops_done(conn, snap),
 			       vcsw_tmf_timeout()))
 		return 0;
 	vcsw_warn(conn->sess, "tasks still busy %u ms after task management\n",
 		  vcsw_tmf_timeout_ms);
+	vcsw_conn_fail(conn, -ETIMEDOUT);
+	return -ETIMEDOUT;
+}
+
+static bool vcsw_task_gone(struct vcsw_conn *conn, struct vcsw_task *task,
+			   u32 itt)
+{
+	unsigned long flags;
+	bool gone;
+
+	spin_lock_irqsave(&conn->lock, flags);
+	gone = __vcsw_task_lookup(conn, itt) != task;
+	spin_unlock_irqrestore(&conn->lock, flags);
+	return gone;
+}
+
+/*
+ * Wait until @task has left the ITT table: a task whose final status came
+ * in may still be referenced by TX (sending its data), and task_done() is
+ * called only when that reference goes.
+ */
+static int vcsw_wait_gone(struct vcsw_conn *conn, struct vcsw_task *task,
+			  u32 itt)
+{
+	if (wait_event_timeout(conn->wq, vcsw_task_gone(conn, task, itt),
+			       vcsw_tmf_timeout()))
+		return 0;
+	vcsw_warn(conn->sess, "ITT %#x still busy %u ms after ABORT TASK\n",
+		  itt, vcsw_tmf_timeout_ms);
 	vcsw_conn_fail(conn, -ETIMEDOUT);
 	return -ETIMEDOUT;
 }
@@ -186,10 +233,15 @@ int vcsw_abort(struct vcsw_session *sess, struct scsi_cmnd *sc)
 			goto out_unlock;
 	}
 	/* Dropped, completed, or completing: wait until it is handed back. */
-	err = vcsw_wait_drops(conn);
+	err = vcsw_wait_gone(conn, task, itt) ?: vcsw_wait_drops(conn);
 out_unlock:
 	mutex_unlock(&sess->tmf_mutex);
 	return err;
+}
+
+static bool vcsw_covers(struct vcsw_task *task, bool all, u64 lun)
+{
+	return all || task->sc->device->lun == lun;
 }
 
 static void vcsw_drop_lun(struct vcsw_conn *conn, bool all, u64 lun)
@@ -202,11 +254,50 @@ static void vcsw_drop_lun(struct vcsw_conn *conn, bool all, u64 lun)
 		for_each_set_bit(idx, conn->slot_map, conn->nr_slots) {
 			struct vcsw_task *task = conn->slots[idx].task;
 
-			if (task && (all || task->sc->device->lun == lun))
+			if (task && vcsw_covers(task, all, lun))
 				__vcsw_task_end(conn, task, VCSW_TASK_DROPPED);
 		}
 	}
 	spin_unlock_irqrestore(&conn->lock, flags);
+}
+
+/* Some task of the LUN (or any) is still in the table. */
+static bool vcsw_lun_busy(struct vcsw_conn *conn, bool all, u64 lun)
+{
+	unsigned long flags;
+	bool busy = false;
+	u32 idx;
+
+	spin_lock_irqsave(&conn->lock, flags);
+	if (conn->slots) {
+		for_each_set_bit(idx, conn->slot_map, conn->nr_slots) {
+			struct vcsw_task *task = conn->slots[idx].task;
+
+			if (task && vcsw_covers(task, all, lun)) {
+				busy = true;
+				break;
+			}
+		}
+	}
+	spin_unlock_irqrestore(&conn->lock, flags);
+	return busy;
+}
+
+/*
+ * After a reset: wait until every covered task has left the table (those
+ * whose status had come in are completed with task_done() when TX lets go
+ * of them), then until completions in progress have returned.
+ */
+static int vcsw_wait_lun(struct vcsw_conn *conn, bool all, u64 lun)
+{
+	if (!wait_event_timeout(conn->wq, !vcsw_lun_busy(conn, all, lun),
+				vcsw_tmf_timeout())) {
+		vcsw_warn(conn->sess, "tasks still busy %u ms after a reset\n",
+			  vcsw_tmf_timeout_ms);
+		vcsw_conn_fail(conn, -ETIMEDOUT);
+		return -ETIMEDOUT;
+	}
+	return vcsw_wait_drops(conn);
 }
 
 static int vcsw_reset(struct vcsw_session *sess, u8 func, bool all, u64 lun,
@@ -229,7 +320,7 @@ static int vcsw_reset(struct vcsw_session *sess, u8 func, bool all, u64 lun,
 	for (i = 0; i < sess->nr_conns; i++)
 		vcsw_drop_lun(sess->conns[i], all, lun);
 	for (i = 0; i < sess->nr_conns && !err; i++)
-		err = vcsw_wait_drops(sess->conns[i]);
+		err = vcsw_wait_lun(sess->conns[i], all, lun);
 out_unlock:
 	mutex_unlock(&sess->tmf_mutex);
 	return err;
