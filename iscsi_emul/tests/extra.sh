@@ -11,6 +11,8 @@
 #   mockdisc  login responses continued with the C bit, an unknown key
 #             proposed by the target, SendTargets continued with a TTT
 #             (scripted peer: discovery_target.py)
+#   mockchap  mutual CHAP with base64 challenge and answer from the peer;
+#             then a peer that sends our own earlier challenge (refused)
 #   wrap      CmdSN starting just below 2^32 (module parameter
 #             initial_cmdsn), verified I/O across the wrap
 #   ipv6      discovery and I/O over [::1]
@@ -32,7 +34,7 @@ export VC_INITIATORS=$INAME LIO_ACL_INITIATORS=$INAME
 RC=0
 bad() { echo "NOT OK: $*"; RC=1; }
 good() { echo "OK: $*"; }
-cases=${*:-mockdisc wrap ipv6 notfound redirect tgtunsol resets abort}
+cases=${*:-mockdisc mockchap wrap ipv6 notfound redirect tgtunsol resets abort}
 
 modprobe -a scsi_mod sd_mod sg libcrc32c crc32c_generic
 insmod "$VC_ROOT/vhba/vconnect_vhba.ko"
@@ -63,6 +65,24 @@ for c in $cases; do
 		[ "$(grep -c 'iqn.2026-11.org.example:[abc]' <<<"$out")" -ge 3 ] &&
 			grep -q '10.0.0.2:3261' <<<"$out" && good "mockdisc: all targets and addresses listed" ||
 			bad "mockdisc: listing"
+		;;
+	mockchap)
+		python3 "$HERE/discovery_target.py" 3291 chap >mockchap.log 2>&1 &
+		mpid=$!
+		wait_for "grep -q listening mockchap.log" 10
+		chap=(chap vmuser vmsecret12345 mutual tgtuser tgtsecret6789)
+		out=$("$VCTL" discover portal 127.0.0.1:3291 initiator "$INAME" "${chap[@]}" 2>&1)
+		echo "$out"
+		grep -q "example:chapped" <<<"$out" && good "mockchap: mutual CHAP, base64" ||
+			bad "mockchap: mutual login"
+		out=$("$VCTL" discover portal 127.0.0.1:3291 initiator "$INAME" "${chap[@]}" 2>&1)
+		echo "$out"
+		grep -qi "authentication\|permission" <<<"$out" && good "mockchap: reflected challenge refused" ||
+			bad "mockchap: reflection"
+		wait $mpid; mrc=$?
+		cat mockchap.log
+		[ $mrc = 0 ] && good "mockchap: peer saw a correct initiator" || bad "mockchap: peer"
+		dmesg | grep vconnect_iscsi
 		;;
 	wrap)
 		lio_start wrap 1 32 || { bad "wrap: LIO"; continue; }
