@@ -1132,8 +1132,9 @@ int vcsw_rx_thread(void *data)
 
 /*
  * NOP-Out pings: when nothing arrived for noop_interval, send one; no
- * answer within noop_timeout fails the connection. A peer that stops in
- * the middle of a PDU stops updating last_rx, so it is caught too.
+ * answer, and no other whole PDU, within noop_timeout fails the
+ * connection. A peer that stops in the middle of a PDU stops updating
+ * last_rx, so it is caught too.
  */
 void vcsw_nop_work(struct work_struct *work)
 {
@@ -1152,6 +1153,17 @@ void vcsw_nop_work(struct work_struct *work)
 	if (conn->ping_outstanding) {
 		next = conn->ping_start + sess->noop_timeout;
 		timeout = time_after_eq(now, next);
+		/*
+		 * Whole PDUs arrived since the ping went out: the target is
+		 * alive and busy, its answer queued behind them. Give it
+		 * another period rather than drop a working connection.
+		 */
+		if (timeout && time_after(READ_ONCE(conn->last_rx),
+					  conn->ping_start)) {
+			conn->ping_start = READ_ONCE(conn->last_rx);
+			next = conn->ping_start + sess->noop_timeout;
+			timeout = !time_after(next, now);
+		}
 	} else {
 		next = READ_ONCE(conn->last_rx) + sess->noop_interval;
 		if (time_after_eq(now, next)) {
