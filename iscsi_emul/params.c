@@ -68,6 +68,7 @@ overflow:
 	t->err = -E2BIG;
 }
 
+/* Letters, digits and . - + @ _ (RFC 7143 6.1), and # of X# keys. */
 static bool vcsw_key_name_ok(const char *k, size_t len)
 {
 	size_t i;
@@ -75,7 +76,7 @@ static bool vcsw_key_name_ok(const char *k, size_t len)
 	if (!len || len > VCSW_KEY_NAME_MAX)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!isalnum(k[i]) && !strchr(".-+@_", k[i]))
+		if (!isalnum(k[i]) && !strchr(".-+@_#", k[i]))
 			return false;
 	return true;
 }
