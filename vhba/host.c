@@ -298,6 +298,7 @@ void vhba_destroy(struct vhba *vhba)
 	}
 	mutex_unlock(&vhba->mutex);
 
+	vhba_notify(VCONNECT_EVENT_VHBA_DEL, vhba, NULL, 0, 0);
 	shost_printk(KERN_INFO, shost, "vHBA %s removed\n", vhba->name);
 	scsi_remove_host(shost);
 	memzero_explicit(&vhba->chap, sizeof(vhba->chap));

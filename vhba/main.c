@@ -48,7 +48,11 @@ static void __exit vhba_exit(void)
 {
 	struct vhba *vhba, *tmp;
 
-	/* No new requests after this; then remove what exists. */
+	/*
+	 * No new requests after this; then remove what exists. No session
+	 * runs (a backend module holds us while it has any), so no worker
+	 * sends events meanwhile.
+	 */
 	vhba_netlink_exit();
 	mutex_lock(&vhba_mutex);
 	list_for_each_entry_safe(vhba, tmp, &vhba_list, node)

@@ -15,6 +15,8 @@
 #include "vhba.h"
 
 static struct genl_family vhba_genl_family;
+/* Events go out only while the family is registered. */
+static bool vhba_netlink_up;
 /* Bumped on every vHBA list change, for consistent dumps. */
 static unsigned int vhba_list_gen;
 
@@ -436,7 +438,6 @@ static int vhba_nl_del(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&vhba_mutex);
 		return PTR_ERR(vhba);
 	}
-	vhba_notify(VCONNECT_EVENT_VHBA_DEL, vhba, NULL, 0, 0);
 	vhba_destroy(vhba);
 	vhba_list_gen++;
 	mutex_unlock(&vhba_mutex);
@@ -833,7 +834,8 @@ void vhba_notify(enum vconnect_event ev, struct vhba *vhba,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&vhba_genl_family, &init_net, 0))
+	if (!READ_ONCE(vhba_netlink_up) ||
+	    !genl_has_listeners(&vhba_genl_family, &init_net, 0))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -857,10 +859,14 @@ free:
 
 int vhba_netlink_init(void)
 {
-	return genl_register_family(&vhba_genl_family);
+	int ret = genl_register_family(&vhba_genl_family);
+
+	WRITE_ONCE(vhba_netlink_up, !ret);
+	return ret;
 }
 
 void vhba_netlink_exit(void)
 {
+	WRITE_ONCE(vhba_netlink_up, false);
 	genl_unregister_family(&vhba_genl_family);
 }
