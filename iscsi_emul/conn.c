@@ -174,17 +174,11 @@ int vcsw_conn_start(struct vcsw_conn *conn)
  */
 void vcsw_conn_stop(struct vcsw_conn *conn)
 {
-	struct vcsw_mgmt *m;
 	unsigned long flags;
 
 	spin_lock_irqsave(&conn->lock, flags);
 	conn->state = VCSW_CONN_CLOSING;
-	m = conn->mgmt;
-	if (m) {
-		m->status = -ENOTCONN;
-		conn->mgmt = NULL;
-		complete(&m->done);
-	}
+	__vcsw_mgmt_complete(conn, -ENOTCONN, 0);
 	spin_unlock_irqrestore(&conn->lock, flags);
 
 	if (conn->sock)
@@ -207,7 +201,6 @@ void vcsw_conn_stop(struct vcsw_conn *conn)
 void vcsw_conn_fail(struct vcsw_conn *conn, int err)
 {
 	struct vcsw_session *sess = conn->sess;
-	struct vcsw_mgmt *m;
 	unsigned long flags;
 
 	spin_lock_irqsave(&conn->lock, flags);
@@ -216,12 +209,7 @@ void vcsw_conn_fail(struct vcsw_conn *conn, int err)
 		return;
 	}
 	conn->state = VCSW_CONN_FAILED;
-	m = conn->mgmt;
-	if (m) {
-		m->status = -ENOTCONN;
-		conn->mgmt = NULL;
-		complete(&m->done);
-	}
+	__vcsw_mgmt_complete(conn, -ENOTCONN, 0);
 	spin_unlock_irqrestore(&conn->lock, flags);
 	wake_up_all(&conn->wq);
 

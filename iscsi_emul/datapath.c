@@ -307,6 +307,36 @@ static __be32 vcsw_exp_statsn(struct vcsw_conn *conn)
 	return cpu_to_be32(READ_ONCE(conn->exp_statsn));
 }
 
+/* A NOP-Out answering a target's ping (echoes its TTT and LUN). */
+void vcsw_hdr_nop_reply(struct vcsw_txpdu *pdu, __be32 ttt,
+			const struct scsi_lun *lun, __be32 cmdsn,
+			__be32 exp_statsn)
+{
+	struct iscsi_nopout *h = (struct iscsi_nopout *)pdu->hdr;
+
+	h->opcode = ISCSI_OP_NOOP_OUT | ISCSI_OP_IMMEDIATE;
+	h->flags = ISCSI_FLAG_CMD_FINAL;
+	h->lun = *lun;
+	h->itt = RESERVED_ITT;
+	h->ttt = ttt;
+	h->cmdsn = cmdsn;
+	h->exp_statsn = exp_statsn;
+}
+
+/* An immediate Logout request. */
+void vcsw_hdr_logout(struct vcsw_txpdu *pdu, u32 itt, u16 cid, u8 reason,
+		     __be32 cmdsn, __be32 exp_statsn)
+{
+	struct iscsi_logout *h = (struct iscsi_logout *)pdu->hdr;
+
+	h->opcode = ISCSI_OP_LOGOUT | ISCSI_OP_IMMEDIATE;
+	h->flags = ISCSI_FLAG_CMD_FINAL | (reason & ISCSI_FLAG_LOGOUT_REASON_MASK);
+	h->itt = vcsw_itt_to_wire(itt);
+	h->cid = cpu_to_be16(cid);
+	h->cmdsn = cmdsn;
+	h->exp_statsn = exp_statsn;
+}
+
 /* Answers to target pings, TMF/Logout, our ping: conn->lock held. */
 static bool __vcsw_tx_prep_ctrl(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 {
@@ -317,13 +347,8 @@ static bool __vcsw_tx_prep_ctrl(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 	if (conn->nop_reply_count) {
 		struct vcsw_nop_reply *r = &conn->nop_reply[conn->nop_reply_head];
 
-		nop->opcode = ISCSI_OP_NOOP_OUT | ISCSI_OP_IMMEDIATE;
-		nop->flags = ISCSI_FLAG_CMD_FINAL;
-		nop->lun = r->lun;
-		nop->itt = RESERVED_ITT;
-		nop->ttt = r->ttt;
-		nop->cmdsn = __vcsw_cur_cmdsn(sess);
-		nop->exp_statsn = vcsw_exp_statsn(conn);
+		vcsw_hdr_nop_reply(pdu, r->ttt, &r->lun, __vcsw_cur_cmdsn(sess),
+				   vcsw_exp_statsn(conn));
 		conn->nop_reply_head = (conn->nop_reply_head + 1) % VCSW_NOP_REPLIES;
 		conn->nop_reply_count--;
 		vcsw_stat_inc(sess, nop_out);
@@ -346,15 +371,9 @@ static bool __vcsw_tx_prep_ctrl(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 			h->exp_statsn = vcsw_exp_statsn(conn);
 			h->refcmdsn = abort ? cpu_to_be32(m->refcmdsn) : 0;
 		} else {
-			struct iscsi_logout *h = (struct iscsi_logout *)pdu->hdr;
-
-			h->opcode = ISCSI_OP_LOGOUT | ISCSI_OP_IMMEDIATE;
-			h->flags = ISCSI_FLAG_CMD_FINAL |
-				   (m->func & ISCSI_FLAG_LOGOUT_REASON_MASK);
-			h->itt = vcsw_itt_to_wire(m->itt);
-			h->cid = cpu_to_be16(conn->cid);
-			h->cmdsn = __vcsw_cur_cmdsn(sess);
-			h->exp_statsn = vcsw_exp_statsn(conn);
+			vcsw_hdr_logout(pdu, m->itt, conn->cid, m->func,
+					__vcsw_cur_cmdsn(sess),
+					vcsw_exp_statsn(conn));
 		}
 		return true;
 	}
@@ -890,6 +909,21 @@ static int vcsw_rx_nop_in(struct vcsw_conn *conn)
 	return 0;
 }
 
+/* Complete the waiting TMF or Logout, if any; conn->lock held. */
+void __vcsw_mgmt_complete(struct vcsw_conn *conn, int status, u8 response)
+{
+	struct vcsw_mgmt *m = conn->mgmt;
+
+	lockdep_assert_held(&conn->lock);
+	if (!m)
+		return;
+	m->status = status;
+	m->response = response;
+	conn->mgmt = NULL;
+	conn->mgmt_pending = false;
+	complete(&m->done);
+}
+
 /* TMF and Logout responses complete the waiting vcsw_mgmt. */
 static int vcsw_rx_mgmt_rsp(struct vcsw_conn *conn, u8 opcode, u8 response)
 {
@@ -906,14 +940,10 @@ static int vcsw_rx_mgmt_rsp(struct vcsw_conn *conn, u8 opcode, u8 response)
 	vcsw_update_statsn(conn);
 	spin_lock_irqsave(&conn->lock, flags);
 	m = conn->mgmt;
-	if (m && m->itt == itt && m->opcode == opcode && !conn->mgmt_pending) {
-		m->response = response;
-		m->status = 0;
-		conn->mgmt = NULL;
-		complete(&m->done);
-	} else {
+	if (m && m->itt == itt && m->opcode == opcode && !conn->mgmt_pending)
+		__vcsw_mgmt_complete(conn, 0, response);
+	else
 		err = -EPROTO;
-	}
 	spin_unlock_irqrestore(&conn->lock, flags);
 	if (err) {
 		vcsw_warn(conn->sess, "unexpected response opcode %#x ITT %#x\n",
@@ -1024,9 +1054,7 @@ static int vcsw_rx_reject(struct vcsw_conn *conn)
 	m = conn->mgmt;
 	if ((rop == ISCSI_OP_SCSI_TMFUNC || rop == ISCSI_OP_LOGOUT) && m &&
 	    m->itt == ritt) {
-		m->status = -EREMOTEIO;
-		conn->mgmt = NULL;
-		complete(&m->done);
+		__vcsw_mgmt_complete(conn, -EREMOTEIO, 0);
 		spin_unlock_irqrestore(&conn->lock, flags);
 		return 0;
 	}

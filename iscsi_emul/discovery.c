@@ -66,15 +66,9 @@ static int vcsw_disc_nop_reply(struct vcsw_disc *d)
 {
 	struct iscsi_nopin *in = (struct iscsi_nopin *)&d->conn->rx_hdr;
 	struct vcsw_txpdu pdu = { };
-	struct iscsi_nopout *h = (struct iscsi_nopout *)pdu.hdr;
 
-	h->opcode = ISCSI_OP_NOOP_OUT | ISCSI_OP_IMMEDIATE;
-	h->flags = ISCSI_FLAG_CMD_FINAL;
-	h->lun = in->lun;
-	h->itt = RESERVED_ITT;
-	h->ttt = in->ttt;
-	h->cmdsn = cpu_to_be32(d->sess->cmdsn);
-	h->exp_statsn = cpu_to_be32(d->conn->exp_statsn);
+	vcsw_hdr_nop_reply(&pdu, in->ttt, &in->lun, cpu_to_be32(d->sess->cmdsn),
+			   cpu_to_be32(d->conn->exp_statsn));
 	return vcsw_disc_send(d, &pdu);
 }
 
@@ -173,16 +167,13 @@ static int vcsw_sendtargets(struct vcsw_disc *d)
 static void vcsw_disc_logout(struct vcsw_disc *d)
 {
 	struct vcsw_txpdu pdu = { };
-	struct iscsi_logout *h = (struct iscsi_logout *)pdu.hdr;
 	int err;
 
 	d->itt = vcsw_mgmt_itt(d->conn, VCSW_MGMT_REQ);
-	h->opcode = ISCSI_OP_LOGOUT | ISCSI_OP_IMMEDIATE;
-	h->flags = ISCSI_FLAG_CMD_FINAL | ISCSI_LOGOUT_REASON_CLOSE_SESSION;
-	h->itt = vcsw_itt_to_wire(d->itt);
-	h->cid = cpu_to_be16(d->conn->cid);
-	h->cmdsn = cpu_to_be32(d->sess->cmdsn);
-	h->exp_statsn = cpu_to_be32(d->conn->exp_statsn);
+	vcsw_hdr_logout(&pdu, d->itt, d->conn->cid,
+			ISCSI_LOGOUT_REASON_CLOSE_SESSION,
+			cpu_to_be32(d->sess->cmdsn),
+			cpu_to_be32(d->conn->exp_statsn));
 	err = vcsw_disc_send(d, &pdu);
 	if (!err)
 		err = vcsw_disc_recv(d, ISCSI_OP_LOGOUT_RSP);

@@ -449,6 +449,12 @@ int vcsw_conn_ping(struct vcsw_conn *conn, unsigned long timeout);
 void vcsw_task_put(struct vcsw_task *task);
 struct vcsw_task *__vcsw_task_lookup(struct vcsw_conn *conn, u32 itt);
 bool __vcsw_task_end(struct vcsw_conn *conn, struct vcsw_task *task, u16 why);
+void __vcsw_mgmt_complete(struct vcsw_conn *conn, int status, u8 response);
+void vcsw_hdr_nop_reply(struct vcsw_txpdu *pdu, __be32 ttt,
+			const struct scsi_lun *lun, __be32 cmdsn,
+			__be32 exp_statsn);
+void vcsw_hdr_logout(struct vcsw_txpdu *pdu, u32 itt, u16 cid, u8 reason,
+		     __be32 cmdsn, __be32 exp_statsn);
 void vcsw_conn_forget_tasks(struct vcsw_conn *conn);
 extern unsigned int vcsw_max_tasks;
 

@@ -54,10 +54,8 @@ int vcsw_mgmt_run(struct vcsw_conn *conn, struct vcsw_mgmt *m,
 
 	/* Whoever clears conn->mgmt under the lock owns the outcome. */
 	spin_lock_irqsave(&conn->lock, flags);
-	if (conn->mgmt == m) {
-		conn->mgmt = NULL;
-		conn->mgmt_pending = false;
-	}
+	if (conn->mgmt == m)
+		__vcsw_mgmt_complete(conn, -ETIMEDOUT, 0);
 	status = m->status;
 	spin_unlock_irqrestore(&conn->lock, flags);
 	return status;
