@@ -20,11 +20,12 @@ disk=$(vc_disks ev1 1) || fail "no disk"
 tpg=/sys/kernel/config/target/iscsi/$TARGET_IQN/tpgt_1/enable
 echo 0 >"$tpg"
 dd if="$disk" of=/dev/null bs=4k count=1 iflag=direct status=none &
+ddpid=$!
 sleep 3
 echo 1 >"$tpg"
 wait_for "[ \$(vc_sess ev1 recoveries) -ge 1 ] && [ \$(vc_sess ev1 state) = logged-in ]" 60 ||
 	fail "no recovery"
-wait
+wait $ddpid || fail "the read across the outage failed"
 "$VCTL" vhba del ev1 || fail "del"
 wait_for "! kill -0 $mon 2>/dev/null" 10 || { kill $mon; fail "monitor did not see 6 events"; }
 cat events.json
