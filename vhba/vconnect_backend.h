@@ -16,6 +16,11 @@
  *   ops->lun_reset()/ops->target_reset() covering it (the backend drops
  *   them without task_done; the SCSI midlayer owns them again).
  *   After close() returns the backend touches no task and calls no owner op.
+ *   vhba never runs close() concurrently with a task management op.
+ *
+ * Known gap: a LUN or target reset outside the SCSI error handler (sg_reset
+ * on a busy device) drops the covered commands without task_done, so they
+ * wait for their command timeout.
  */
 #ifndef _VCONNECT_BACKEND_H
 #define _VCONNECT_BACKEND_H
@@ -76,7 +81,7 @@ struct vconnect_session_desc {
 	const char *target_name;	/* NULL: discovery session */
 	struct sockaddr_storage portal;
 	const struct vconnect_chap *chap;	/* NULL: AuthMethod=None */
-	struct vconnect_iscsi_params want;
+	struct vconnect_iscsi_params want;	/* always filled in whole */
 	unsigned int login_timeout_ms;
 	unsigned int noop_interval_ms;	/* 0: no NOP-Out pings */
 	unsigned int noop_timeout_ms;
@@ -88,7 +93,10 @@ struct vconnect_session_info {
 	u16 target_portal_group_tag;
 	struct sockaddr_storage portal;	/* after any redirection */
 	struct vconnect_iscsi_params neg;
-	u32 cmd_window;			/* MaxCmdSN - ExpCmdSN + 1 at login */
+	u32 cmd_window;			/* MaxCmdSN - ExpCmdSN + 1 at the
+					 * end of open() (LIO opens it only
+					 * after the final Login Response)
+					 */
 	/* Login failure details (status class and detail, RFC 7143 11.13.5). */
 	u8 login_status_class;
 	u8 login_status_detail;
@@ -121,7 +129,10 @@ struct vconnect_session_owner_ops {
 		      enum vconnect_session_event ev, u64 lun);
 };
 
-/* A target name and its portals, as SendTargets reports them. */
+/*
+ * SendTargets results: called once per (TargetName, TargetAddress) pair,
+ * with a NULL address for a target that lists none.
+ */
 typedef int (*vconnect_discover_fn)(void *arg, const char *target_name,
 				    const char *target_address);
 
@@ -144,7 +155,11 @@ struct vconnect_backend_ops {
 	 * exhausted, retry later. -ENOTCONN: session failed.
 	 */
 	int (*queue)(struct vconnect_be_session *s, struct scsi_cmnd *sc);
-	/* Task management; sleep; 0 on Function Complete (see top comment). */
+	/*
+	 * Task management; sleep; 0 on Function Complete (see top comment).
+	 * abort() also returns 0 when the task had already completed. The
+	 * LUN sent is sc->device->lun.
+	 */
 	int (*abort)(struct vconnect_be_session *s, struct scsi_cmnd *sc);
 	int (*lun_reset)(struct vconnect_be_session *s, u64 lun);
 	int (*target_reset)(struct vconnect_be_session *s);
