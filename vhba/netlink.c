@@ -649,6 +649,7 @@ static int vhba_nl_rescan(struct sk_buff *skb, struct genl_info *info)
 struct vhba_discover_ctx {
 	struct sk_buff *msg;
 	struct nlattr *cur;		/* open VCONNECT_A_DISCOVERED nest */
+	char name[VCONNECT_ISCSI_NAME_MAX];	/* its target */
 };
 
 static int vhba_discover_one(void *arg, const char *target_name,
@@ -656,7 +657,9 @@ static int vhba_discover_one(void *arg, const char *target_name,
 {
 	struct vhba_discover_ctx *ctx = arg;
 
-	if (target_name) {
+	/* One nest per target, however many addresses it lists. */
+	if (target_name && (!ctx->cur || strcmp(ctx->name, target_name))) {
+		strscpy(ctx->name, target_name, sizeof(ctx->name));
 		if (ctx->cur)
 			nla_nest_end(ctx->msg, ctx->cur);
 		ctx->cur = nla_nest_start(ctx->msg, VCONNECT_A_DISCOVERED);
