@@ -93,25 +93,63 @@ static struct vconnect_backend *vhba_backend_find(enum vconnect_backend_kind kin
 }
 
 /*
- * The selection policy. Returns a backend with a module reference that the
- * caller drops with vhba_backend_put(), or NULL when none may be used.
+ * The selection policy: may a session of a vHBA with @policy run on a
+ * backend of @kind? vhba_session_try_login() tries offload first.
  */
-struct vconnect_backend *vhba_backend_select(enum vconnect_backend_policy policy)
+bool vhba_policy_allows(enum vconnect_backend_policy policy,
+			enum vconnect_backend_kind kind)
 {
-	struct vconnect_backend *be = NULL;
-
-	mutex_lock(&vhba_backend_lock);
-	if (policy != VCONNECT_POLICY_SOFTWARE)
-		be = vhba_backend_find(VCONNECT_BACKEND_OFFLOAD);
-	if (!be && policy != VCONNECT_POLICY_OFFLOAD)
-		be = vhba_backend_find(VCONNECT_BACKEND_SOFTWARE);
-	mutex_unlock(&vhba_backend_lock);
-	return be;
+	if (kind == VCONNECT_BACKEND_OFFLOAD)
+		return policy != VCONNECT_POLICY_SOFTWARE;
+	return policy != VCONNECT_POLICY_OFFLOAD;
 }
 
 void vhba_backend_put(struct vconnect_backend *be)
 {
 	module_put(be->owner);
+}
+
+/**
+ * vconnect_backend_get - a registered backend by name, with a module ref
+ * @name: backend name ("software")
+ *
+ * For a backend built on another one (the simulated offload HBA's
+ * firmware runs the software engine). Drop with vconnect_backend_put().
+ *
+ * Context: process context.
+ * Return: the backend, or NULL if none of that name is registered.
+ */
+struct vconnect_backend *vconnect_backend_get(const char *name)
+{
+	struct vconnect_backend *be, *found = NULL;
+
+	mutex_lock(&vhba_backend_lock);
+	list_for_each_entry(be, &vhba_backends, list) {
+		if (!strcmp(be->name, name) && try_module_get(be->owner)) {
+			found = be;
+			break;
+		}
+	}
+	mutex_unlock(&vhba_backend_lock);
+	return found;
+}
+EXPORT_SYMBOL_GPL(vconnect_backend_get);
+
+void vconnect_backend_put(struct vconnect_backend *be)
+{
+	module_put(be->owner);
+}
+EXPORT_SYMBOL_GPL(vconnect_backend_put);
+
+/* Backend of a kind, for a planned switch; NULL if none is registered. */
+struct vconnect_backend *vhba_backend_get_kind(enum vconnect_backend_kind kind)
+{
+	struct vconnect_backend *be;
+
+	mutex_lock(&vhba_backend_lock);
+	be = vhba_backend_find(kind);
+	mutex_unlock(&vhba_backend_lock);
+	return be;
 }
 
 /* Discovery needs any backend that implements it; software first. */

@@ -54,6 +54,7 @@ static void __exit vhba_exit(void)
 	 * sends events meanwhile.
 	 */
 	vhba_netlink_exit();
+	vhba_switch_cancel();
 	mutex_lock(&vhba_mutex);
 	list_for_each_entry_safe(vhba, tmp, &vhba_list, node)
 		vhba_destroy(vhba);

@@ -77,6 +77,19 @@ static const struct nla_policy vhba_attach_policy[VCONNECT_A_MAX + 1] = {
 	[VCONNECT_A_TARGET_LUN] = { .type = NLA_U64 },
 };
 
+static const struct nla_policy vhba_switch_policy[VCONNECT_A_MAX + 1] = {
+	[VCONNECT_A_VHBA_NAME] = { .type = NLA_NUL_STRING,
+				   .len = VCONNECT_VHBA_NAME_MAX - 1 },
+	[VCONNECT_A_SWITCH_TO] = NLA_POLICY_RANGE(NLA_U32,
+						  VCONNECT_DATAPATH_SOFTWARE,
+						  VCONNECT_DATAPATH_OFFLOAD),
+	[VCONNECT_A_VHBA_BACKEND_POLICY] = NLA_POLICY_MAX(NLA_U32,
+							  VCONNECT_POLICY_OFFLOAD),
+};
+
+static const struct nla_policy vhba_offload_get_policy[VCONNECT_A_MAX + 1] = {
+};
+
 static const struct nla_policy vhba_discover_policy[VCONNECT_A_MAX + 1] = {
 	[VCONNECT_A_VHBA_INITIATOR_NAME] = { .type = NLA_NUL_STRING,
 					     .len = VCONNECT_ISCSI_NAME_MAX - 1 },
@@ -244,12 +257,17 @@ static int vhba_put_portal(struct sk_buff *skb, int type,
 static int vhba_put_session(struct sk_buff *skb, struct vhba_session *sess)
 {
 	struct vconnect_session_info info;
+	char where[VHBA_WHERE_MAX] = "";
+	u8 isid[VCONNECT_ISID_LEN];
 	struct nlattr *nest;
 	u32 nr_luns = 0;
 	struct scsi_device *sdev;
 
 	spin_lock_bh(&sess->lock);
 	info = sess->info;
+	memcpy(isid, sess->isid, sizeof(isid));
+	if (rcu_access_pointer(sess->be))
+		strscpy(where, sess->where, sizeof(where));
 	spin_unlock_bh(&sess->lock);
 
 	shost_for_each_device(sdev, sess->vhba->shost)
@@ -264,7 +282,14 @@ static int vhba_put_session(struct sk_buff *skb, struct vhba_session *sess)
 			    info.portal.ss_family ? &info.portal : &sess->portals[0]) ||
 	    nla_put_u32(skb, VCONNECT_A_TGT_STATE, READ_ONCE(sess->state)) ||
 	    nla_put_u64_64bit(skb, VCONNECT_A_TGT_ISID,
-			      vhba_isid_to_u64(sess->vhba->isid), VCONNECT_A_TGT_PAD) ||
+			      vhba_isid_to_u64(isid), VCONNECT_A_TGT_PAD) ||
+	    (where[0] && nla_put_string(skb, VCONNECT_A_TGT_DATAPATH, where)) ||
+	    nla_put_u64_64bit(skb, VCONNECT_A_TGT_SWITCHES,
+			      atomic64_read(&sess->stats.switches), VCONNECT_A_TGT_PAD) ||
+	    nla_put_u64_64bit(skb, VCONNECT_A_TGT_FAILOVERS,
+			      atomic64_read(&sess->stats.failovers), VCONNECT_A_TGT_PAD) ||
+	    nla_put_u64_64bit(skb, VCONNECT_A_TGT_LAST_STALL_US,
+			      READ_ONCE(sess->stats.last_stall_us), VCONNECT_A_TGT_PAD) ||
 	    nla_put_u16(skb, VCONNECT_A_TGT_TSIH, info.tsih) ||
 	    nla_put_u32(skb, VCONNECT_A_TGT_SCSI_ID, sess->id) ||
 	    nla_put_u32(skb, VCONNECT_A_TGT_NR_LUNS, nr_luns) ||
@@ -646,6 +671,103 @@ static int vhba_nl_rescan(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int vhba_nl_switch(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	enum vconnect_backend_policy policy;
+	enum vconnect_datapath to;
+	struct vhba *vhba;
+	int ret;
+
+	if (VHBA_REQUIRE(info, VCONNECT_A_VHBA_NAME, "vHBA name") ||
+	    VHBA_REQUIRE(info, VCONNECT_A_SWITCH_TO, "datapath to switch to"))
+		return -EINVAL;
+	to = nla_get_u32(info->attrs[VCONNECT_A_SWITCH_TO]);
+
+	mutex_lock(&vhba_mutex);
+	vhba = vhba_lookup_attr(info);
+	if (IS_ERR(vhba)) {
+		ret = PTR_ERR(vhba);
+		goto unlock;
+	}
+	policy = vhba->policy;
+	if (info->attrs[VCONNECT_A_VHBA_BACKEND_POLICY])
+		policy = nla_get_u32(info->attrs[VCONNECT_A_VHBA_BACKEND_POLICY]);
+	/* Failback would undo a move to software at the next free function. */
+	if (to == VCONNECT_DATAPATH_SOFTWARE &&
+	    policy == VCONNECT_POLICY_PREFER_OFFLOAD) {
+		NL_SET_ERR_MSG_MOD(extack, "policy prefer-offload would move the vHBA back: switch with policy auto or software");
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (!vhba_policy_allows(policy,
+				to == VCONNECT_DATAPATH_OFFLOAD ?
+				VCONNECT_BACKEND_OFFLOAD : VCONNECT_BACKEND_SOFTWARE)) {
+		NL_SET_ERR_MSG_MOD(extack, "the backend policy does not allow that datapath");
+		ret = -EPERM;
+		goto unlock;
+	}
+	WRITE_ONCE(vhba->policy, policy);
+	ret = vhba_switch(vhba, to, VCONNECT_SWITCH_USER, extack);
+	vhba_list_gen++;
+unlock:
+	mutex_unlock(&vhba_mutex);
+	return ret;
+}
+
+static int vhba_put_function(void *arg, const struct vconnect_function_info *fi)
+{
+	struct sk_buff *msg = arg;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, VCONNECT_A_OFFLOAD_FN);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(msg, VCONNECT_A_FN_PF, fi->pf) ||
+	    nla_put_u32(msg, VCONNECT_A_FN_INDEX, fi->index) ||
+	    nla_put_string(msg, VCONNECT_A_FN_STATE, fi->state) ||
+	    nla_put_string(msg, VCONNECT_A_FN_HOLDER, fi->holder) ||
+	    nla_put_u32(msg, VCONNECT_A_FN_SESSIONS, fi->sessions) ||
+	    nla_put_u64_64bit(msg, VCONNECT_A_FN_CMDS, fi->cmds, VCONNECT_A_FN_PAD)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int vhba_nl_offload_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vconnect_backend *be;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret = 0;
+
+	msg = genlmsg_new(65536, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vhba_genl_family, 0,
+				VCONNECT_CMD_OFFLOAD_GET);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	/* No offload backend loaded: an empty pool. */
+	be = vhba_backend_get_kind(VCONNECT_BACKEND_OFFLOAD);
+	if (be) {
+		if (be->ops->list_functions)
+			ret = be->ops->list_functions(vhba_put_function, msg);
+		vhba_backend_put(be);
+	}
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(info->extack, "too many offload functions for one reply");
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 struct vhba_discover_ctx {
 	struct sk_buff *msg;
 	struct nlattr *cur;		/* open VCONNECT_A_DISCOVERED nest */
@@ -796,6 +918,20 @@ static const struct genl_ops vhba_genl_ops[] = {
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
+		.cmd = VCONNECT_CMD_VHBA_SWITCH,
+		.doit = vhba_nl_switch,
+		.policy = vhba_switch_policy,
+		.maxattr = VCONNECT_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VCONNECT_CMD_OFFLOAD_GET,
+		.doit = vhba_nl_offload_get,
+		.policy = vhba_offload_get_policy,
+		.maxattr = VCONNECT_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
 		.cmd = VCONNECT_CMD_DISCOVER,
 		.doit = vhba_nl_discover,
 		.policy = vhba_discover_policy,
@@ -852,6 +988,53 @@ void vhba_notify(enum vconnect_event ev, struct vhba *vhba,
 	    (err && nla_put_s32(msg, VCONNECT_A_EVENT_ERROR, err)) ||
 	    (stall_us && nla_put_u64_64bit(msg, VCONNECT_A_EVENT_STALL_US,
 					   stall_us, VCONNECT_A_PAD)))
+		goto free;
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&vhba_genl_family, msg, 0, 0, GFP_KERNEL);
+	return;
+free:
+	nlmsg_free(msg);
+}
+
+/**
+ * vhba_notify_switch - a session moved, or a planned move failed
+ * @ev: VCONNECT_EVENT_SWITCH or VCONNECT_EVENT_SWITCH_FAILED
+ * @sess: the session
+ * @cause: why
+ * @from: the datapath it ran on
+ * @err: for a failed switch or a failover, the errno; else 0
+ * @stall_us: how long commands waited because of it
+ * @time_us: how long the whole switch took
+ *
+ * Context: process context.
+ */
+void vhba_notify_switch(enum vconnect_event ev, struct vhba_session *sess,
+			enum vconnect_switch_cause cause, const char *from,
+			int err, u64 stall_us, u64 time_us)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!READ_ONCE(vhba_netlink_up) ||
+	    !genl_has_listeners(&vhba_genl_family, &init_net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vhba_genl_family, 0, VCONNECT_CMD_EVENT);
+	if (!hdr)
+		goto free;
+	if (nla_put_u32(msg, VCONNECT_A_EVENT_TYPE, ev) ||
+	    nla_put_string(msg, VCONNECT_A_VHBA_NAME, sess->vhba->name) ||
+	    nla_put_string(msg, VCONNECT_A_TARGET_NAME, sess->target_name) ||
+	    nla_put_u32(msg, VCONNECT_A_SWITCH_CAUSE, cause) ||
+	    nla_put_string(msg, VCONNECT_A_SWITCH_FROM, from) ||
+	    nla_put_string(msg, VCONNECT_A_VHBA_BACKEND, sess->where) ||
+	    (err && nla_put_s32(msg, VCONNECT_A_EVENT_ERROR, err)) ||
+	    nla_put_u64_64bit(msg, VCONNECT_A_EVENT_STALL_US, stall_us,
+			      VCONNECT_A_PAD) ||
+	    nla_put_u64_64bit(msg, VCONNECT_A_SWITCH_TIME_US, time_us,
+			      VCONNECT_A_PAD))
 		goto free;
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&vhba_genl_family, msg, 0, 0, GFP_KERNEL);

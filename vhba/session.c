@@ -31,10 +31,6 @@
 #define VHBA_RETRY_MIN_MS	200
 #define VHBA_RETRY_MAX_MS	5000
 
-enum {
-	VHBA_SESS_FAILED_BIT,		/* the backend reported a failure */
-};
-
 static const char *const vhba_state_names[] = {
 	[VCONNECT_SESSION_FREE]		= "free",
 	[VCONNECT_SESSION_LOGGING_IN]	= "logging-in",
@@ -79,6 +75,7 @@ static void vhba_task_done(struct vconnect_be_session *be, struct scsi_cmnd *sc)
 		atomic64_add(done, &sess->stats.write_bytes);
 	if (host_byte(sc->result) != DID_OK)
 		atomic64_inc(&sess->stats.errors);
+	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
 	scsi_done(sc);
 }
@@ -87,6 +84,16 @@ static void vhba_session_failed(struct vconnect_be_session *be, int err)
 {
 	struct vhba_session *sess = be_to_sess(be);
 
+	spin_lock_bh(&sess->lock);
+	if (be == sess->draining) {
+		/* The old half of a planned switch: the switch closes it. */
+		sess->draining_failed = true;
+		spin_unlock_bh(&sess->lock);
+		return;
+	}
+	if (!sess->failed_ns)
+		sess->failed_ns = local_clock();
+	spin_unlock_bh(&sess->lock);
 	WRITE_ONCE(sess->last_error, err);
 	set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
 	mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
@@ -141,10 +148,12 @@ int vhba_session_queue(struct vhba_session *sess, struct scsi_cmnd *sc)
 		return SCSI_MLQUEUE_TARGET_BUSY;
 	}
 	WRITE_ONCE(cmd->sess, sess);
+	WRITE_ONCE(cmd->be, be);
 	ret = be->backend->ops->queue(be, sc);
 	rcu_read_unlock();
 	if (likely(!ret))
 		return 0;
+	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
 	/* -EBUSY: window closed; -ENOTCONN: recovery is on its way. */
 	return SCSI_MLQUEUE_TARGET_BUSY;
@@ -191,13 +200,49 @@ static bool vhba_requeue_one(struct scsi_cmnd *sc, void *data)
 {
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
 
-	if (READ_ONCE(cmd->sess) != data)
+	if (READ_ONCE(cmd->be) != data)
 		return true;
+	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
 	/* Not a retry: the target never saw a result for it. */
 	sc->result = DID_REQUEUE << 16;
 	scsi_done(sc);
 	return true;
+}
+
+/*
+ * Give the block layer back the commands a closed backend session still
+ * held (close() made them ours again).
+ */
+void vhba_session_requeue(struct vhba_session *sess,
+			  struct vconnect_be_session *be)
+{
+	scsi_host_busy_iter(sess->vhba->shost, vhba_requeue_one, be);
+}
+
+struct vhba_held_count {
+	struct vconnect_be_session *be;
+	unsigned int n;
+};
+
+static bool vhba_count_held(struct scsi_cmnd *sc, void *data)
+{
+	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+	struct vhba_held_count *c = data;
+
+	if (READ_ONCE(cmd->be) == c->be)
+		c->n++;
+	return true;
+}
+
+/* How many commands backend session @be owns right now. */
+unsigned int vhba_session_held_by(struct vhba_session *sess,
+				  struct vconnect_be_session *be)
+{
+	struct vhba_held_count c = { .be = be };
+
+	scsi_host_busy_iter(sess->vhba->shost, vhba_count_held, &c);
+	return c.n;
 }
 
 /*
@@ -220,20 +265,21 @@ static void vhba_session_teardown(struct vhba_session *sess, bool logout)
 	backend->ops->close(be, logout);
 	sess->backend = NULL;
 	vhba_backend_put(backend);
-	scsi_host_busy_iter(sess->vhba->shost, vhba_requeue_one, sess);
+	vhba_session_requeue(sess, be);
 }
 
 /* ---- login ---- */
 
-static void vhba_session_fill_desc(struct vhba_session *sess,
+static void vhba_session_fill_desc(struct vhba_session *sess, const u8 *isid,
 				   struct vconnect_session_desc *desc)
 {
 	struct vhba *vhba = sess->vhba;
 
 	memset(desc, 0, sizeof(*desc));
+	desc->owner_name = vhba->name;
 	desc->initiator_name = vhba->initiator_name;
 	desc->initiator_alias = vhba->alias[0] ? vhba->alias : NULL;
-	memcpy(desc->isid, vhba->isid, VCONNECT_ISID_LEN);
+	memcpy(desc->isid, isid, VCONNECT_ISID_LEN);
 	desc->target_name = sess->target_name;
 	desc->chap = vhba->chap.user[0] ? &vhba->chap : NULL;
 	desc->want = vhba->want;
@@ -242,45 +288,98 @@ static void vhba_session_fill_desc(struct vhba_session *sess,
 	desc->noop_timeout_ms = VHBA_NOOP_TIMEOUT_MS;
 }
 
-/* One login attempt over every portal; publishes the session on success. */
-static int vhba_session_try_login(struct vhba_session *sess)
+/* Where a backend session runs, for people: "software", "vcsim0/vf2". */
+void vhba_session_describe(struct vhba_session *sess,
+			   struct vconnect_be_session *be, char *buf, size_t len)
 {
-	struct vconnect_session_desc desc;
-	struct vconnect_session_info info;
+	if (be->backend->ops->describe)
+		be->backend->ops->describe(be, buf, len);
+	else
+		strscpy(buf, be->backend->name, len);
+}
+
+/*
+ * Log in on @backend with @isid, over every portal in turn. Fills @info
+ * (also on failure, where known) and *@bep. Does not publish.
+ */
+int vhba_session_open_be(struct vhba_session *sess,
+			 struct vconnect_backend *backend, const u8 *isid,
+			 struct vconnect_session_info *info,
+			 struct vconnect_be_session **bep)
+{
 	struct vconnect_be_session *be = ERR_PTR(-ENODEV);
-	struct vconnect_backend *backend;
+	struct vconnect_session_desc desc;
 	unsigned int i;
 
-	lockdep_assert_held(&sess->mutex);
-	backend = vhba_backend_select(sess->vhba->policy);
-	if (!backend)
-		return -ENODEV;
-
-	vhba_session_fill_desc(sess, &desc);
-	/* A failure of an earlier, closed backend session is history. */
-	clear_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+	vhba_session_fill_desc(sess, isid, &desc);
 	for (i = 0; i < sess->nr_portals; i++) {
-		memset(&info, 0, sizeof(info));
+		memset(info, 0, sizeof(*info));
 		desc.portal = sess->portals[i];
-		be = backend->ops->open(&desc, &vhba_owner_ops, sess, &info);
+		be = backend->ops->open(&desc, &vhba_owner_ops, sess, info);
 		if (!IS_ERR(be))
 			break;
 		/* A target that refuses us will refuse on every portal. */
 		if (PTR_ERR(be) == -EACCES || PTR_ERR(be) == -ENOENT)
 			break;
+		/* No offload function to be had: no portal will change that. */
+		if (PTR_ERR(be) == -ENOSPC)
+			break;
 	}
-	if (IS_ERR(be)) {
+	if (IS_ERR(be))
+		return PTR_ERR(be);
+	*bep = be;
+	return 0;
+}
+
+/*
+ * One login attempt: on an offload function when the policy allows and
+ * one is assignable, else (policy permitting) on the software datapath.
+ * Publishes the session on success.
+ */
+static int vhba_session_try_login(struct vhba_session *sess)
+{
+	static const enum vconnect_backend_kind order[] = {
+		VCONNECT_BACKEND_OFFLOAD, VCONNECT_BACKEND_SOFTWARE,
+	};
+	enum vconnect_backend_policy policy = READ_ONCE(sess->vhba->policy);
+	struct vconnect_session_info info = {};
+	struct vconnect_backend *backend = NULL;
+	struct vconnect_be_session *be;
+	int ret = -ENODEV;
+	unsigned int i;
+
+	lockdep_assert_held(&sess->mutex);
+	/* A failure of an earlier, closed backend session is history. */
+	clear_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		int err;
+
+		if (!vhba_policy_allows(policy, order[i]))
+			continue;
+		backend = vhba_backend_get_kind(order[i]);
+		if (!backend)
+			continue;
+		err = vhba_session_open_be(sess, backend, sess->isid, &info, &be);
+		if (!err)
+			break;
 		vhba_backend_put(backend);
+		backend = NULL;
+		/* "No function free" says less than a real login error. */
+		if (err != -ENOSPC || ret == -ENODEV)
+			ret = err;
+	}
+	if (!backend) {
 		spin_lock_bh(&sess->lock);
 		sess->info.login_status_class = info.login_status_class;
 		sess->info.login_status_detail = info.login_status_detail;
 		spin_unlock_bh(&sess->lock);
-		return PTR_ERR(be);
+		return ret;
 	}
 
 	spin_lock_bh(&sess->lock);
 	sess->info = info;
 	sess->state = VCONNECT_SESSION_LOGGED_IN;
+	vhba_session_describe(sess, be, sess->where, sizeof(sess->where));
 	spin_unlock_bh(&sess->lock);
 	sess->backend = backend;
 	rcu_assign_pointer(sess->be, be);
@@ -359,6 +458,13 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		atomic64_inc(&sess->stats.recoveries);
 		vhba_session_set_state(sess, VCONNECT_SESSION_RECOVERING);
 		vhba_session_block(sess);
+		spin_lock_bh(&sess->lock);
+		strscpy(sess->lost_where, sess->where, sizeof(sess->lost_where));
+		sess->lost_error = sess->last_error;
+		/* I/O stopped when the failure was reported, not now. */
+		if (!sess->failed_ns)
+			sess->failed_ns = sess->recovery_start_ns;
+		spin_unlock_bh(&sess->lock);
 		vhba_session_teardown(sess, false);
 		vhba_notify(VCONNECT_EVENT_RECOVERY_START, vhba, sess,
 			    READ_ONCE(sess->last_error), 0);
@@ -370,15 +476,25 @@ static void vhba_session_recovery_work(struct work_struct *work)
 
 	ret = vhba_session_try_login(sess);
 	if (!ret) {
-		u64 stall_us = (local_clock() - sess->recovery_start_ns) /
+		u64 stall_us = (local_clock() - sess->failed_ns) /
 			       NSEC_PER_USEC;
+		bool moved = strcmp(sess->lost_where, sess->where);
 
+		sess->failed_ns = 0;
 		vhba_session_unblock(sess);
 		shost_printk(KERN_INFO, vhba->shost,
-			     "session to %s reinstated after %llu ms\n",
-			     sess->target_name, stall_us / 1000);
+			     "session to %s reinstated on %s after %llu ms\n",
+			     sess->target_name, sess->where, stall_us / 1000);
 		vhba_notify(VCONNECT_EVENT_RECOVERY_DONE, vhba, sess, 0,
 			    stall_us);
+		if (moved) {
+			atomic64_inc(&sess->stats.failovers);
+			WRITE_ONCE(sess->stats.last_stall_us, stall_us);
+			vhba_notify_switch(VCONNECT_EVENT_SWITCH, sess,
+					   vhba_switch_cause(sess->lost_error),
+					   sess->lost_where, sess->lost_error,
+					   stall_us, stall_us);
+		}
 		goto out;
 	}
 	sess->last_error = ret;
@@ -598,6 +714,7 @@ struct vhba_session *vhba_session_create(struct vhba *vhba, const char *target,
 	INIT_DELAYED_WORK(&sess->recovery_work, vhba_session_recovery_work);
 	INIT_WORK(&sess->rescan_work, vhba_session_rescan_work);
 	sess->state = VCONNECT_SESSION_FREE;
+	memcpy(sess->isid, vhba->isid, VCONNECT_ISID_LEN);
 
 	ret = kobject_init_and_add(&sess->kobj, &vhba_session_ktype,
 				   &vhba->shost->shost_gendev.kobj,

@@ -134,6 +134,31 @@ static ssize_t backend_show(struct vhba_session *sess, char *buf)
 }
 VHBA_SESS_ATTR(backend);
 
+/* Where the session runs: "software", "vcsim0/vf2", or "none". */
+static ssize_t datapath_show(struct vhba_session *sess, char *buf)
+{
+	char where[VHBA_WHERE_MAX] = "none";
+
+	spin_lock_bh(&sess->lock);
+	if (rcu_access_pointer(sess->be))
+		strscpy(where, sess->where, sizeof(where));
+	spin_unlock_bh(&sess->lock);
+	return sysfs_emit(buf, "%s\n", where);
+}
+VHBA_SESS_ATTR(datapath);
+
+/* The session's ISID: one of the vHBA's pair, alternating on switches. */
+static ssize_t isid_show(struct vhba_session *sess, char *buf)
+{
+	u8 isid[VCONNECT_ISID_LEN];
+
+	spin_lock_bh(&sess->lock);
+	memcpy(isid, sess->isid, sizeof(isid));
+	spin_unlock_bh(&sess->lock);
+	return sysfs_emit(buf, "%012llx\n", vhba_isid_to_u64(isid));
+}
+VHBA_SESS_ATTR(isid);
+
 static ssize_t portal_show(struct vhba_session *sess, char *buf)
 {
 	struct sockaddr_storage ss;
@@ -190,6 +215,14 @@ VHBA_SESS_STAT_ATTR(read_bytes);
 VHBA_SESS_STAT_ATTR(write_bytes);
 VHBA_SESS_STAT_ATTR(errors);
 VHBA_SESS_STAT_ATTR(recoveries);
+VHBA_SESS_STAT_ATTR(switches);
+VHBA_SESS_STAT_ATTR(failovers);
+
+static ssize_t last_stall_us_show(struct vhba_session *sess, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(sess->stats.last_stall_us));
+}
+VHBA_SESS_ATTR(last_stall_us);
 
 static ssize_t last_error_show(struct vhba_session *sess, char *buf)
 {
@@ -201,6 +234,8 @@ static struct attribute *vhba_session_attrs[] = {
 	&vhba_sess_attr_target_name.attr,
 	&vhba_sess_attr_state.attr,
 	&vhba_sess_attr_backend.attr,
+	&vhba_sess_attr_datapath.attr,
+	&vhba_sess_attr_isid.attr,
 	&vhba_sess_attr_portal.attr,
 	&vhba_sess_attr_tsih.attr,
 	&vhba_sess_attr_header_digest.attr,
@@ -218,6 +253,9 @@ static struct attribute *vhba_session_attrs[] = {
 	&vhba_sess_attr_write_bytes.attr,
 	&vhba_sess_attr_errors.attr,
 	&vhba_sess_attr_recoveries.attr,
+	&vhba_sess_attr_switches.attr,
+	&vhba_sess_attr_failovers.attr,
+	&vhba_sess_attr_last_stall_us.attr,
 	&vhba_sess_attr_last_error.attr,
 	NULL
 };

@@ -75,6 +75,9 @@ struct vconnect_iscsi_params {
 
 /* Everything a backend needs to open one session. Owned by vhba. */
 struct vconnect_session_desc {
+	const char *owner_name;		/* the vHBA's name: a backend that
+					 * binds resources per HBA keys on it
+					 */
 	const char *initiator_name;
 	const char *initiator_alias;	/* may be NULL */
 	u8 isid[VCONNECT_ISID_LEN];
@@ -104,6 +107,19 @@ struct vconnect_session_info {
 
 struct vconnect_be_session;
 
+/* One offload function as the pool shows it (vconnectctl offload show). */
+struct vconnect_function_info {
+	const char *pf;			/* "vcsim0" */
+	unsigned int index;		/* VF number */
+	const char *state;		/* "free", "assigned", "link-down", ... */
+	const char *holder;		/* vHBA name or "" */
+	unsigned int sessions;
+	u64 cmds;			/* commands completed through it */
+};
+
+typedef int (*vconnect_function_fn)(void *arg,
+				    const struct vconnect_function_info *fi);
+
 /* Async events a backend reports to the session owner. */
 enum vconnect_session_event {
 	VCONNECT_EV_TARGET_LOGOUT_REQ,	/* AsyncEvent 1 */
@@ -122,6 +138,9 @@ struct vconnect_session_owner_ops {
 	 * The session cannot carry I/O any more (connection lost, NOP
 	 * timeout, protocol error, target dropped it). Called at most once
 	 * per session, any context. The owner will call ops->close().
+	 * An offload function's own failures use these errors, so the owner
+	 * can say why it moved: -ENETDOWN link down, -ESHUTDOWN function
+	 * reset, -EREMOTEIO firmware error, -ENODEV function removed.
 	 */
 	void (*failed)(struct vconnect_be_session *s, int err);
 	/* An asynchronous event; process context, may not sleep long. */
@@ -172,6 +191,13 @@ struct vconnect_backend_ops {
 	/* SendTargets=All discovery on desc->portal; optional. Sleeps. */
 	int (*discover)(const struct vconnect_session_desc *desc,
 			vconnect_discover_fn fn, void *arg);
+	/*
+	 * Optional: where @s runs, for people ("vcsim0/vf2"). Any context
+	 * but hard irq.
+	 */
+	void (*describe)(struct vconnect_be_session *s, char *buf, size_t len);
+	/* Optional: report every offload function of the pool. Sleeps. */
+	int (*list_functions)(vconnect_function_fn fn, void *arg);
 };
 
 enum vconnect_backend_kind {
@@ -196,6 +222,15 @@ struct vconnect_be_session {
 
 int vconnect_backend_register(struct vconnect_backend *be);
 void vconnect_backend_unregister(struct vconnect_backend *be);
+/* A backend with a module reference, by name (a backend built on another). */
+struct vconnect_backend *vconnect_backend_get(const char *name);
+void vconnect_backend_put(struct vconnect_backend *be);
+/*
+ * A backend can take sessions it could not take before (an offload
+ * function became free or came back): vHBAs whose policy prefers it move
+ * there. Any context but hard irq.
+ */
+void vconnect_backend_available(struct vconnect_backend *be);
 
 /* The backend's part of a command's private area. */
 void *vconnect_task_priv(struct scsi_cmnd *sc);

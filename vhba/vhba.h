@@ -50,6 +50,15 @@ struct vhba_counters {
 	atomic64_t write_bytes;
 	atomic64_t errors;		/* completed with a host byte error */
 	atomic64_t recoveries;
+	atomic64_t switches;		/* planned */
+	atomic64_t failovers;		/* unplanned: recovered elsewhere */
+	u64 last_stall_us;
+};
+
+#define VHBA_WHERE_MAX		48	/* "software", "vcsim0/vf2" */
+
+enum {
+	VHBA_SESS_FAILED_BIT,		/* the backend reported a failure */
 };
 
 struct vhba_session {
@@ -68,6 +77,14 @@ struct vhba_session {
 	struct vconnect_be_session __rcu *be;
 	struct vconnect_backend *backend;	/* of be; module ref held */
 	struct vconnect_session_info info;
+	u8 isid[VCONNECT_ISID_LEN];	/* this session's half of the pair */
+	char where[VHBA_WHERE_MAX];	/* datapath carrying it, or "" */
+	char lost_where[VHBA_WHERE_MAX];	/* where it ran when lost */
+	int lost_error;			/* why it was lost */
+	/* The old backend session of a planned switch, while it drains. */
+	struct vconnect_be_session *draining;
+	bool draining_failed;
+	u64 failed_ns;			/* when the backend reported failure */
 	int last_error;
 	bool detaching;
 
@@ -117,6 +134,7 @@ struct vhba_config {
 /* Per-command private data: vhba's part, then the backend's. */
 struct vhba_cmd {
 	struct vhba_session *sess;	/* set while a backend owns it */
+	struct vconnect_be_session *be;	/* which one */
 	u8 be_priv[VCONNECT_TASK_PRIV_SIZE] __aligned(8);
 };
 
@@ -140,8 +158,10 @@ u64 vhba_isid_to_u64(const u8 *isid);
 struct vhba *vhba_find(const char *name);
 
 /* backend.c */
-struct vconnect_backend *vhba_backend_select(enum vconnect_backend_policy policy);
+bool vhba_policy_allows(enum vconnect_backend_policy policy,
+			enum vconnect_backend_kind kind);
 void vhba_backend_put(struct vconnect_backend *be);
+struct vconnect_backend *vhba_backend_get_kind(enum vconnect_backend_kind kind);
 struct vconnect_backend *vhba_backend_get_discovery(void);
 
 /* host.c */
@@ -166,7 +186,24 @@ int vhba_session_reinstate(struct vhba_session *sess);
 bool vhba_session_recovering(struct vhba_session *sess);
 const char *vhba_state_name(enum vconnect_session_state state);
 void vhba_session_evacuate_backend(struct vconnect_backend *be);
+int vhba_session_open_be(struct vhba_session *sess,
+			 struct vconnect_backend *backend, const u8 *isid,
+			 struct vconnect_session_info *info,
+			 struct vconnect_be_session **bep);
+void vhba_session_describe(struct vhba_session *sess,
+			   struct vconnect_be_session *be,
+			   char *buf, size_t len);
+void vhba_session_requeue(struct vhba_session *sess,
+			  struct vconnect_be_session *be);
+unsigned int vhba_session_held_by(struct vhba_session *sess,
+				  struct vconnect_be_session *be);
 extern const struct vconnect_session_owner_ops vhba_owner_ops;
+
+/* switch.c */
+int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
+		enum vconnect_switch_cause cause, struct netlink_ext_ack *extack);
+enum vconnect_switch_cause vhba_switch_cause(int err);
+void vhba_switch_cancel(void);
 
 /* sysfs.c */
 extern const struct attribute_group *vhba_host_groups[];
@@ -177,5 +214,8 @@ int vhba_netlink_init(void);
 void vhba_netlink_exit(void);
 void vhba_notify(enum vconnect_event ev, struct vhba *vhba,
 		 struct vhba_session *sess, int err, u64 stall_us);
+void vhba_notify_switch(enum vconnect_event ev, struct vhba_session *sess,
+			enum vconnect_switch_cause cause, const char *from,
+			int err, u64 stall_us, u64 time_us);
 
 #endif /* _VHBA_H */

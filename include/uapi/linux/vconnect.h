@@ -50,11 +50,26 @@
  *   (VCONNECT_A_TARGET_NAME, VCONNECT_A_DISCOVERED_ADDRESS strings as the
  *   target sent them, "addr:port,tpgt").
  *
+ * VCONNECT_CMD_VHBA_SWITCH: move a vHBA's sessions to the other datapath,
+ *   make-before-break (log in with the pair ISID, move dispatch, drain and
+ *   log out the old session). VCONNECT_A_VHBA_NAME, VCONNECT_A_SWITCH_TO
+ *   (u32, enum vconnect_datapath, required), optional
+ *   VCONNECT_A_VHBA_BACKEND_POLICY (the vHBA's new policy). Returns once
+ *   every session moved, or with the first error (the sessions that could
+ *   not move keep running where they were).
+ *
+ * VCONNECT_CMD_OFFLOAD_GET: the offload function pool. Reply: one nested
+ *   VCONNECT_A_OFFLOAD_FN (VCONNECT_A_FN_*) per function.
+ *
  * Events (multicast group VCONNECT_MCGRP_EVENTS), command
  * VCONNECT_CMD_EVENT: VCONNECT_A_EVENT_TYPE (u32, enum vconnect_event),
  *   VCONNECT_A_VHBA_NAME, VCONNECT_A_TARGET_NAME, VCONNECT_A_EVENT_ERROR
  *   (s32, negative errno where one applies), VCONNECT_A_EVENT_STALL_US (u64)
- *   for recoveries.
+ *   for recoveries and switches: how long commands could not be dispatched
+ *   (or waited after being taken back). Switch events also carry
+ *   VCONNECT_A_SWITCH_CAUSE, VCONNECT_A_SWITCH_FROM, VCONNECT_A_VHBA_BACKEND
+ *   (the new datapath, e.g. "vcsim0/vf2" or "software") and
+ *   VCONNECT_A_SWITCH_TIME_US (login, drain and logout together).
  */
 #ifndef _UAPI_LINUX_VCONNECT_H
 #define _UAPI_LINUX_VCONNECT_H
@@ -75,6 +90,8 @@ enum vconnect_cmd {
 	VCONNECT_CMD_VHBA_RESCAN,
 	VCONNECT_CMD_DISCOVER,
 	VCONNECT_CMD_EVENT,
+	VCONNECT_CMD_VHBA_SWITCH,
+	VCONNECT_CMD_OFFLOAD_GET,
 
 	__VCONNECT_CMD_MAX,
 	VCONNECT_CMD_MAX = __VCONNECT_CMD_MAX - 1
@@ -85,6 +102,25 @@ enum vconnect_backend_policy {
 	VCONNECT_POLICY_SOFTWARE,	/* software only */
 	VCONNECT_POLICY_PREFER_OFFLOAD,	/* as AUTO, and fail back to offload */
 	VCONNECT_POLICY_OFFLOAD,	/* offload only */
+};
+
+/* The two kinds of datapath a session can run on. */
+enum vconnect_datapath {
+	VCONNECT_DATAPATH_UNSPEC,
+	VCONNECT_DATAPATH_SOFTWARE,
+	VCONNECT_DATAPATH_OFFLOAD,
+};
+
+/* Why a session moved (VCONNECT_A_SWITCH_CAUSE). */
+enum vconnect_switch_cause {
+	VCONNECT_SWITCH_UNSPEC,
+	VCONNECT_SWITCH_USER,		/* planned: vconnectctl vhba switch */
+	VCONNECT_SWITCH_FAILBACK,	/* planned: an offload function freed up */
+	VCONNECT_SWITCH_LINK_DOWN,	/* unplanned: the function lost its link */
+	VCONNECT_SWITCH_FN_RESET,	/* unplanned: function reset */
+	VCONNECT_SWITCH_FW_ERROR,	/* unplanned: firmware hung or crashed */
+	VCONNECT_SWITCH_FN_REMOVED,	/* unplanned: function removed */
+	VCONNECT_SWITCH_SESSION_LOST,	/* unplanned: any other session loss */
 };
 
 enum vconnect_session_state {
@@ -105,6 +141,8 @@ enum vconnect_event {
 	VCONNECT_EVENT_LUNS_CHANGED,
 	VCONNECT_EVENT_VHBA_NEW,
 	VCONNECT_EVENT_VHBA_DEL,
+	VCONNECT_EVENT_SWITCH,		/* a session moved to another datapath */
+	VCONNECT_EVENT_SWITCH_FAILED,	/* a planned switch did not happen */
 };
 
 enum vconnect_attr {
@@ -135,6 +173,11 @@ enum vconnect_attr {
 	VCONNECT_A_EVENT_ERROR,			/* s32 */
 	VCONNECT_A_EVENT_STALL_US,		/* u64 */
 	VCONNECT_A_PAD,
+	VCONNECT_A_SWITCH_TO,			/* u32, enum vconnect_datapath */
+	VCONNECT_A_SWITCH_CAUSE,		/* u32, enum vconnect_switch_cause */
+	VCONNECT_A_SWITCH_FROM,			/* string, old datapath */
+	VCONNECT_A_SWITCH_TIME_US,		/* u64, whole switch */
+	VCONNECT_A_OFFLOAD_FN,			/* nest, VCONNECT_A_FN_* */
 
 	__VCONNECT_A_MAX,
 	VCONNECT_A_MAX = __VCONNECT_A_MAX - 1
@@ -165,9 +208,27 @@ enum vconnect_target_attr {
 	VCONNECT_A_TGT_IMMEDIATE_DATA,		/* u8 */
 	VCONNECT_A_TGT_LAST_ERROR,		/* s32 */
 	VCONNECT_A_TGT_PAD,
+	VCONNECT_A_TGT_DATAPATH,		/* string, e.g. "vcsim0/vf2" */
+	VCONNECT_A_TGT_SWITCHES,		/* u64, planned switches */
+	VCONNECT_A_TGT_FAILOVERS,		/* u64, unplanned switches */
+	VCONNECT_A_TGT_LAST_STALL_US,		/* u64 */
 
 	__VCONNECT_A_TGT_MAX,
 	VCONNECT_A_TGT_MAX = __VCONNECT_A_TGT_MAX - 1
+};
+
+/* Inside VCONNECT_A_OFFLOAD_FN (OFFLOAD_GET replies). */
+enum vconnect_fn_attr {
+	VCONNECT_A_FN_UNSPEC,
+	VCONNECT_A_FN_PF,			/* string, offload HBA */
+	VCONNECT_A_FN_INDEX,			/* u32, VF number */
+	VCONNECT_A_FN_STATE,			/* string */
+	VCONNECT_A_FN_HOLDER,			/* string, vHBA name */
+	VCONNECT_A_FN_SESSIONS,			/* u32 */
+	VCONNECT_A_FN_CMDS,			/* u64 */
+	VCONNECT_A_FN_PAD,
+	__VCONNECT_A_FN_MAX,
+	VCONNECT_A_FN_MAX = __VCONNECT_A_FN_MAX - 1
 };
 
 /* Inside VCONNECT_A_TARGET_PORTAL / VCONNECT_A_TGT_PORTAL. */

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The live switch of a session between datapaths (software <-> offload).
+ *
+ * Planned (vconnectctl vhba switch, or failback when an offload function
+ * frees up) is make-before-break, per session:
+ *   1. log in on the new backend with the other ISID of the vHBA's pair
+ *      while the old session keeps carrying I/O;
+ *   2. publish the new backend session: queuecommand dispatches there
+ *      from now on (an RCU pointer swap: no command waits);
+ *   3. let the old session finish what it holds, at most VHBA_DRAIN_MS;
+ *   4. log the old session out, or drop it if it failed or did not drain
+ *      (the commands it still held are requeued to the new session).
+ * The old ISID is never used for a login while its session is active, so
+ * the target sees a second I_T nexus, not a session reinstatement that
+ * would abort the old session's tasks. Persistent reservations belong to
+ * the I_T nexus, so registrations made through the old ISID stay with it
+ * and end with its logout (see Documentation/vhba-internals.rst).
+ *
+ * Unplanned switches are recoveries (session.c) that end on another
+ * datapath: same ISID (reinstatement is what ERL 0 wants there).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/sched/clock.h>
+#include <scsi/scsi_host.h>
+
+#include "vhba.h"
+
+#define VHBA_DRAIN_MS		10000
+#define VHBA_ISID_PAIR_BIT	0x01	/* in the last ISID byte */
+
+enum vconnect_switch_cause vhba_switch_cause(int err)
+{
+	switch (err) {
+	case -ENETDOWN:
+		return VCONNECT_SWITCH_LINK_DOWN;
+	case -ESHUTDOWN:
+		return VCONNECT_SWITCH_FN_RESET;
+	case -EREMOTEIO:
+		return VCONNECT_SWITCH_FW_ERROR;
+	case -ENODEV:
+		return VCONNECT_SWITCH_FN_REMOVED;
+	default:
+		return VCONNECT_SWITCH_SESSION_LOST;
+	}
+}
+
+static enum vconnect_backend_kind vhba_datapath_kind(enum vconnect_datapath to)
+{
+	return to == VCONNECT_DATAPATH_OFFLOAD ? VCONNECT_BACKEND_OFFLOAD :
+						 VCONNECT_BACKEND_SOFTWARE;
+}
+
+/*
+ * Wait for the old backend session to finish its commands; false if it
+ * failed or the time ran out.
+ */
+static bool vhba_session_drain(struct vhba_session *sess,
+			       struct vconnect_be_session *old)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(VHBA_DRAIN_MS);
+
+	while (vhba_session_held_by(sess, old)) {
+		if (READ_ONCE(sess->draining_failed) ||
+		    time_after(jiffies, deadline))
+			return false;
+		usleep_range(200, 500);
+	}
+	return !READ_ONCE(sess->draining_failed);
+}
+
+/*
+ * Move one session to a backend of @kind, make-before-break. 0 when it
+ * runs there (also when it already did); the old session keeps running
+ * on any error.
+ */
+static int vhba_session_switch(struct vhba_session *sess,
+			       enum vconnect_backend_kind kind,
+			       enum vconnect_switch_cause cause)
+{
+	struct vconnect_backend *backend, *old_backend;
+	struct vconnect_be_session *old, *new;
+	struct vconnect_session_info info;
+	char from[VHBA_WHERE_MAX];
+	u64 t0, t_swap, stall_us = 0;
+	u8 isid[VCONNECT_ISID_LEN];
+	bool drained, old_failed;
+	int ret;
+
+	mutex_lock(&sess->mutex);
+	if (sess->detaching || sess->state != VCONNECT_SESSION_LOGGED_IN) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	if (sess->backend->kind == kind) {
+		ret = 0;
+		goto unlock;
+	}
+	backend = vhba_backend_get_kind(kind);
+	if (!backend) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+
+	old = rcu_dereference_protected(sess->be, lockdep_is_held(&sess->mutex));
+	old_backend = sess->backend;
+	/* From here a failure of the old session is the switch's to handle. */
+	spin_lock_bh(&sess->lock);
+	sess->draining = old;
+	sess->draining_failed = false;
+	spin_unlock_bh(&sess->lock);
+	if (test_bit(VHBA_SESS_FAILED_BIT, &sess->flags)) {
+		ret = -EAGAIN;		/* recovery is on its way */
+		goto undrain;
+	}
+
+	t0 = local_clock();
+	memcpy(isid, sess->isid, VCONNECT_ISID_LEN);
+	isid[VCONNECT_ISID_LEN - 1] ^= VHBA_ISID_PAIR_BIT;
+	ret = vhba_session_open_be(sess, backend, isid, &info, &new);
+	if (ret)
+		goto undrain;
+
+	/* Dispatch moves to the new session. */
+	spin_lock_bh(&sess->lock);
+	strscpy(from, sess->where, sizeof(from));
+	sess->info = info;
+	memcpy(sess->isid, isid, VCONNECT_ISID_LEN);
+	vhba_session_describe(sess, new, sess->where, sizeof(sess->where));
+	rcu_assign_pointer(sess->be, new);
+	spin_unlock_bh(&sess->lock);
+	sess->backend = backend;
+	synchronize_rcu();		/* no queuecommand still inside old */
+	t_swap = local_clock();
+
+	drained = vhba_session_drain(sess, old);
+	old_backend->ops->close(old, drained);
+	spin_lock_bh(&sess->lock);
+	old_failed = sess->draining_failed;
+	sess->draining = NULL;
+	spin_unlock_bh(&sess->lock);
+	if (!drained) {
+		/* What it still held waited from the swap until now. */
+		stall_us = (local_clock() - t_swap) / NSEC_PER_USEC;
+		vhba_session_requeue(sess, old);
+		shost_printk(KERN_WARNING, sess->vhba->shost,
+			     "switch of %s: old session %s, its commands requeued\n",
+			     sess->target_name,
+			     old_failed ? "failed" : "did not drain in time");
+	}
+	vhba_backend_put(old_backend);
+
+	atomic64_inc(&sess->stats.switches);
+	WRITE_ONCE(sess->stats.last_stall_us, stall_us);
+	mutex_unlock(&sess->mutex);
+	shost_printk(KERN_INFO, sess->vhba->shost,
+		     "session to %s switched from %s to %s in %llu us (stall %llu us)\n",
+		     sess->target_name, from, sess->where,
+		     (local_clock() - t0) / NSEC_PER_USEC, stall_us);
+	vhba_notify_switch(VCONNECT_EVENT_SWITCH, sess, cause, from, 0,
+			   stall_us, (local_clock() - t0) / NSEC_PER_USEC);
+	return 0;
+
+undrain:
+	spin_lock_bh(&sess->lock);
+	sess->draining = NULL;
+	old_failed = sess->draining_failed;
+	spin_unlock_bh(&sess->lock);
+	/* The old session failed while we tried: recover it the usual way. */
+	if (old_failed) {
+		set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+		mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+	}
+	vhba_backend_put(backend);
+unlock:
+	mutex_unlock(&sess->mutex);
+	return ret;
+}
+
+/**
+ * vhba_switch - move every session of @vhba to datapath @to
+ * @vhba: the vHBA; caller holds vhba_mutex
+ * @to: software or offload
+ * @cause: user or failback
+ * @extack: for the reason when a session cannot move
+ *
+ * Return: 0 when every session runs on @to, else the first error; the
+ * sessions that could not move keep running where they were.
+ */
+int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
+		enum vconnect_switch_cause cause, struct netlink_ext_ack *extack)
+{
+	enum vconnect_backend_kind kind = vhba_datapath_kind(to);
+	struct vhba_session *sess;
+	unsigned int i;
+	int ret = 0;
+
+	lockdep_assert_held(&vhba_mutex);
+	if (!vhba_policy_allows(vhba->policy, kind)) {
+		NL_SET_ERR_MSG_MOD(extack, "the vHBA's backend policy does not allow that datapath");
+		return -EPERM;
+	}
+	mutex_lock(&vhba->mutex);
+	for (i = 0; i < VHBA_MAX_TARGETS && !ret; i++) {
+		sess = rcu_dereference_protected(vhba->sessions[i],
+						 lockdep_is_held(&vhba->mutex));
+		if (!sess)
+			continue;
+		ret = vhba_session_switch(sess, kind, cause);
+		if (!ret)
+			continue;
+		if (cause != VCONNECT_SWITCH_FAILBACK)
+			vhba_notify_switch(VCONNECT_EVENT_SWITCH_FAILED, sess,
+					   cause, sess->where, ret, 0, 0);
+		switch (ret) {
+		case -ENODEV:
+			NL_SET_ERR_MSG_MOD(extack, "no backend of that kind is loaded");
+			break;
+		case -ENOSPC:
+			NL_SET_ERR_MSG_MOD(extack, "no offload function is free");
+			break;
+		case -EAGAIN:
+			NL_SET_ERR_MSG_MOD(extack, "a session is not logged in (recovering?); try again");
+			break;
+		default:
+			NL_SET_ERR_MSG_MOD(extack, "login on the new datapath failed; the session stays where it was");
+			break;
+		}
+	}
+	mutex_unlock(&vhba->mutex);
+	return ret;
+}
+
+/* ---- failback: vHBAs that prefer offload move there when they can ---- */
+
+static void vhba_rebalance_work_fn(struct work_struct *work)
+{
+	struct vhba_session *sess;
+	struct vhba *vhba;
+	unsigned int i;
+	int ret;
+
+	mutex_lock(&vhba_mutex);
+	list_for_each_entry(vhba, &vhba_list, node) {
+		if (vhba->removing)
+			continue;
+		/* Sessions waiting for a function try again now. */
+		mutex_lock(&vhba->mutex);
+		for (i = 0; i < VHBA_MAX_TARGETS; i++) {
+			sess = rcu_dereference_protected(vhba->sessions[i],
+							 lockdep_is_held(&vhba->mutex));
+			if (sess && (READ_ONCE(sess->state) == VCONNECT_SESSION_RECOVERING ||
+				     READ_ONCE(sess->state) == VCONNECT_SESSION_FAILED))
+				mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+		}
+		mutex_unlock(&vhba->mutex);
+		if (vhba->policy != VCONNECT_POLICY_PREFER_OFFLOAD)
+			continue;
+		ret = vhba_switch(vhba, VCONNECT_DATAPATH_OFFLOAD,
+				  VCONNECT_SWITCH_FAILBACK, NULL);
+		if (ret == -ENOSPC || ret == -ENODEV)
+			break;		/* nothing more to be had */
+	}
+	mutex_unlock(&vhba_mutex);
+}
+
+static DECLARE_WORK(vhba_rebalance_work, vhba_rebalance_work_fn);
+
+/**
+ * vconnect_backend_available - a backend can take sessions again
+ * @be: the backend (an offload function freed up or came back)
+ *
+ * Context: any but hard irq.
+ */
+void vconnect_backend_available(struct vconnect_backend *be)
+{
+	if (be->kind == VCONNECT_BACKEND_OFFLOAD)
+		queue_work(vhba_wq, &vhba_rebalance_work);
+}
+EXPORT_SYMBOL_GPL(vconnect_backend_available);
+
+/* Module exit: no failback runs after this. */
+void vhba_switch_cancel(void)
+{
+	cancel_work_sync(&vhba_rebalance_work);
+}
