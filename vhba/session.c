@@ -414,6 +414,9 @@ int vhba_session_login(struct vhba_session *sess, struct netlink_ext_ack *extack
 	case -ENOENT:
 		NL_SET_ERR_MSG_MOD(extack, "target name not found on the portal");
 		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG_MOD(extack, "no offload function is free and the policy does not allow software");
+		break;
 	case -ECONNREFUSED:
 	case -ENETUNREACH:
 	case -EHOSTUNREACH:

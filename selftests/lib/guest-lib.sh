@@ -367,6 +367,8 @@ vc_reset_all() {
 			[ -f "$h" ] || continue
 			"${VCONNECT_ROOT:-.}/userspace/vconnectctl" vhba del "$(cat "$h")" 2>&1
 		done
+		rmmod vconnect_offload_sim 2>/dev/null
+		rmmod vconnect_offload 2>/dev/null
 		rmmod vconnect_iscsi 2>/dev/null
 		rmmod vconnect_vhba 2>&1
 	fi

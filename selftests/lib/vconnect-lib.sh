@@ -33,13 +33,49 @@ vc_unload() {
 			"$VCTL" vhba del "$n" || rc=1
 		done
 	fi
-	if lsmod | grep -q '^vconnect_iscsi '; then
-		rmmod vconnect_iscsi || rc=1
-	fi
-	if lsmod | grep -q '^vconnect_vhba '; then
-		rmmod vconnect_vhba || rc=1
-	fi
+	for n in vconnect_offload_sim vconnect_offload vconnect_iscsi vconnect_vhba; do
+		if lsmod | grep -q "^$n "; then
+			rmmod "$n" || rc=1
+		fi
+	done
 	return $rc
+}
+
+# --- offload: the simulated offload HBA ----------------------------------------
+
+SIM_BUS=/sys/bus/vconnect_sim
+SIM_DBG=/sys/kernel/debug/vconnect_sim
+
+# Load the offload pool/backend and the simulated HBA (after vc_load).
+vc_load_offload() {
+	lsmod | grep -q '^vconnect_offload ' ||
+		insmod "$VC_ROOT/sriov/vconnect_offload.ko" || return 1
+	lsmod | grep -q '^vconnect_offload_sim ' ||
+		insmod "$VC_ROOT/sriov/vconnect_offload_sim.ko" || return 1
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+}
+
+# vc_sim_new ID TOTALVFS [NUMVFS=TOTALVFS]: a simulated HBA vcsimID.
+vc_sim_new() {
+	local id=$1 total=$2 num=${3:-$2}
+	echo "$id $total" >"$SIM_BUS/new_device" || return 1
+	[ "$num" = 0 ] || echo "$num" >"$SIM_BUS/devices/vcsim$id/sriov_numvfs"
+}
+
+# vc_sim_vf ID VF ATTR: a per-VF counter from sysfs.
+vc_sim_vf() {
+	cat "$SIM_BUS/devices/vcsim$1/vf$2/$3"
+}
+
+# vc_sim_fault ID VF FILE VALUE: write a debugfs fault-injection file.
+vc_sim_fault() {
+	echo "$4" >"$SIM_DBG/vcsim$1/vf$2/$3"
+}
+
+# vc_datapath NAME [TARGET_ID]: where the session runs ("software",
+# "vcsim0/vf1", "none").
+vc_datapath() {
+	vc_sess "$1" "${2:-0}" datapath
 }
 
 # Print the names of all vHBAs (from sysfs, independent of the tool).
