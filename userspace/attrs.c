@@ -50,12 +50,32 @@ static const struct vc_attr_desc target_attrs[VCONNECT_A_TGT_MAX + 1] = {
 	[VCONNECT_A_TGT_IMMEDIATE_DATA] = { "immediate-data", VC_U8 },
 	[VCONNECT_A_TGT_LAST_ERROR] = { "last-error", VC_S32, VC_HINT_ERRNO },
 	[VCONNECT_A_TGT_PAD] = { "pad", VC_PAD },
+	[VCONNECT_A_TGT_DATAPATH] = { "datapath", VC_STRING },
+	[VCONNECT_A_TGT_SWITCHES] = { "switches", VC_U64 },
+	[VCONNECT_A_TGT_FAILOVERS] = { "failovers", VC_U64 },
+	[VCONNECT_A_TGT_LAST_STALL_US] = { "last-stall-us", VC_U64 },
 };
 
 const struct vc_attr_set vc_target_set = {
 	.name = "target",
 	.max = VCONNECT_A_TGT_MAX,
 	.attrs = target_attrs,
+};
+
+static const struct vc_attr_desc function_attrs[VCONNECT_A_FN_MAX + 1] = {
+	[VCONNECT_A_FN_PF] = { "pf", VC_STRING },
+	[VCONNECT_A_FN_INDEX] = { "index", VC_U32 },
+	[VCONNECT_A_FN_STATE] = { "state", VC_STRING },
+	[VCONNECT_A_FN_HOLDER] = { "holder", VC_STRING },
+	[VCONNECT_A_FN_SESSIONS] = { "sessions", VC_U32 },
+	[VCONNECT_A_FN_CMDS] = { "cmds", VC_U64 },
+	[VCONNECT_A_FN_PAD] = { "pad", VC_PAD },
+};
+
+const struct vc_attr_set vc_function_set = {
+	.name = "function",
+	.max = VCONNECT_A_FN_MAX,
+	.attrs = function_attrs,
 };
 
 static const struct vc_attr_desc vconnect_attrs[VCONNECT_A_MAX + 1] = {
@@ -85,6 +105,11 @@ static const struct vc_attr_desc vconnect_attrs[VCONNECT_A_MAX + 1] = {
 	[VCONNECT_A_EVENT_ERROR] = { "event-error", VC_S32, VC_HINT_ERRNO },
 	[VCONNECT_A_EVENT_STALL_US] = { "event-stall-us", VC_U64 },
 	[VCONNECT_A_PAD] = { "pad", VC_PAD },
+	[VCONNECT_A_SWITCH_TO] = { "switch-to", VC_U32, VC_HINT_DATAPATH },
+	[VCONNECT_A_SWITCH_CAUSE] = { "switch-cause", VC_U32, VC_HINT_CAUSE },
+	[VCONNECT_A_SWITCH_FROM] = { "switch-from", VC_STRING },
+	[VCONNECT_A_SWITCH_TIME_US] = { "switch-time-us", VC_U64 },
+	[VCONNECT_A_OFFLOAD_FN] = { "offload-fn", VC_NEST, .multi = true, .nested = &vc_function_set },
 };
 
 const struct vc_attr_set vc_vconnect_set = {
@@ -102,6 +127,8 @@ static const char *const cmd_names[VCONNECT_CMD_MAX + 1] = {
 	[VCONNECT_CMD_VHBA_RESCAN] = "vhba-rescan",
 	[VCONNECT_CMD_DISCOVER] = "discover",
 	[VCONNECT_CMD_EVENT] = "event",
+	[VCONNECT_CMD_VHBA_SWITCH] = "vhba-switch",
+	[VCONNECT_CMD_OFFLOAD_GET] = "offload-get",
 };
 
 static const char *const policy_names[] = {
@@ -130,6 +157,27 @@ static const char *const event_names[] = {
 	[VCONNECT_EVENT_LUNS_CHANGED] = "luns-changed",
 	[VCONNECT_EVENT_VHBA_NEW] = "vhba-new",
 	[VCONNECT_EVENT_VHBA_DEL] = "vhba-del",
+	[VCONNECT_EVENT_SWITCH] = "switch",
+	[VCONNECT_EVENT_SWITCH_FAILED] = "switch-failed",
+};
+
+/* Only the two datapaths one can switch to: keyword_lookup() on the CLI. */
+static const char *const datapath_names[] = {
+	[VCONNECT_DATAPATH_UNSPEC] = "unspec",
+	[VCONNECT_DATAPATH_SOFTWARE] = "software",
+	[VCONNECT_DATAPATH_OFFLOAD] = "offload",
+	NULL
+};
+
+static const char *const cause_names[] = {
+	[VCONNECT_SWITCH_UNSPEC] = "unspec",
+	[VCONNECT_SWITCH_USER] = "user",
+	[VCONNECT_SWITCH_FAILBACK] = "failback",
+	[VCONNECT_SWITCH_LINK_DOWN] = "link-down",
+	[VCONNECT_SWITCH_FN_RESET] = "fn-reset",
+	[VCONNECT_SWITCH_FW_ERROR] = "fw-error",
+	[VCONNECT_SWITCH_FN_REMOVED] = "fn-removed",
+	[VCONNECT_SWITCH_SESSION_LOST] = "session-lost",
 };
 
 /* A name from @names, or NULL for a value this build does not know. */
@@ -153,6 +201,26 @@ const char *vc_policy_name(unsigned int policy)
 int vc_policy_lookup(const char *name)
 {
 	return keyword_lookup(name, policy_names);
+}
+
+const char *vc_datapath_name(unsigned int datapath)
+{
+	return lookup_name(datapath_names, ARRAY_SIZE(datapath_names) - 1,
+			   datapath);
+}
+
+/* "software" or "offload" (or a unique prefix); -1 otherwise. */
+int vc_datapath_lookup(const char *name)
+{
+	/* "unspec" is not something to switch to */
+	int idx = keyword_lookup(name, datapath_names + 1);
+
+	return idx < 0 ? -1 : idx + 1;
+}
+
+const char *vc_cause_name(unsigned int cause)
+{
+	return lookup_name(cause_names, ARRAY_SIZE(cause_names), cause);
 }
 
 const char *vc_state_name(unsigned int state)
@@ -313,6 +381,10 @@ static const char *u32_enum_name(const struct vc_attr_desc *d, uint32_t v)
 		return vc_state_name(v);
 	case VC_HINT_EVENT:
 		return vc_event_name(v);
+	case VC_HINT_DATAPATH:
+		return vc_datapath_name(v);
+	case VC_HINT_CAUSE:
+		return vc_cause_name(v);
 	default:
 		return NULL;
 	}

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 "Usage: vconnectctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
 "       vconnectctl help\n"
 "\n"
-"OBJECT := { vhba | discover | import | monitor }\n"
+"OBJECT := { vhba | offload | discover | import | monitor }\n"
 "OPTIONS := { -j[son] | -p[retty] | -n | --dry-run | -V[ersion] | -h[elp] }\n"
 "\n"
 "  -j, --json      print JSON (numbers as numbers, WWNs as \"0x...\",\n"
@@ -29,6 +29,8 @@ static void usage(FILE *f)
 "1 failed, 2 bad command line (nothing was sent).\n"
 "\n");
 	vhba_usage(f);
+	fputc('\n', f);
+	offload_usage(f);
 	fputc('\n', f);
 	discover_usage(f);
 	fputc('\n', f);
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const objects[] = {
-		"vhba", "discover", "import", "monitor", "help", NULL
+		"vhba", "discover", "import", "monitor", "offload", "help", NULL
 	};
 	struct cmdline cl;
 	int opt, idx;
@@ -101,6 +103,8 @@ int main(int argc, char **argv)
 	case 3:
 		return do_monitor(cl.argc, cl.argv);
 	case 4:
+		return do_offload(cl.argc, cl.argv);
+	case 5:
 		usage(stdout);
 		return EXIT_OK;
 	default:

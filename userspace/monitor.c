@@ -21,8 +21,15 @@ void monitor_usage(FILE *f)
 "\n"
 "Prints vconnect events as they arrive, one per line (with -j one JSON\n"
 "object per line), until interrupted or after N events:\n"
-"  EVENT  vhba NAME  [ target IQN ]  [ error ERRNO (TEXT) ]  [ stall USECS us ]\n"
-"Output is flushed after every event, so it can be piped.\n");
+"  EVENT  vhba NAME  [ target IQN ]  [ error ERRNO (TEXT) ]  [ stall USECSus ]\n"
+"A session that moved to another datapath (switch) or did not (switch-failed):\n"
+"  switch  vhba NAME  target IQN  cause CAUSE  from DATAPATH  to DATAPATH\n"
+"          [ error ERRNO (TEXT) ]  stall USECSus  time USECSus\n"
+"  switch-failed  vhba NAME  target IQN  cause CAUSE  from DATAPATH\n"
+"          error ERRNO (TEXT)\n"
+"CAUSE: user, failback (planned); link-down, fn-reset, fw-error, fn-removed,\n"
+"session-lost (failovers). Output is flushed after every event, so it can be\n"
+"piped.\n");
 }
 
 struct monitor_ctx {
@@ -61,12 +68,55 @@ static void print_timestamp(void)
 	}
 }
 
+/* "stall 1500us" in text, "stall-us": 1500 in JSON */
+static void print_usecs(const struct nlattr *attr, const char *key,
+			const char *label)
+{
+	uint64_t us = mnl_attr_get_u64(attr);
+	char buf[32];
+
+	if (opts.json) {
+		out_uint(key, NULL, us);
+	} else {
+		snprintf(buf, sizeof(buf), "%lluus", (unsigned long long)us);
+		out_str(NULL, label, buf);
+	}
+}
+
+/*
+ * Switch events: cause, the datapath the session ran on and the one it
+ * runs on now. A failed switch left the session where it was, so it has
+ * no "to".
+ */
+static void print_switch(const struct nlattr **tb, bool failed)
+{
+	const char *cause;
+	char buf[16];
+
+	if (tb[VCONNECT_A_SWITCH_CAUSE]) {
+		uint32_t c = mnl_attr_get_u32(tb[VCONNECT_A_SWITCH_CAUSE]);
+
+		cause = vc_cause_name(c);
+		if (!cause) {
+			snprintf(buf, sizeof(buf), "%u", c);
+			cause = buf;
+		}
+		out_str("cause", "cause", cause);
+	}
+	if (tb[VCONNECT_A_SWITCH_FROM])
+		out_str("from", "from", mnl_attr_get_str(tb[VCONNECT_A_SWITCH_FROM]));
+	if (tb[VCONNECT_A_VHBA_BACKEND] && !failed)
+		out_str("to", "to", mnl_attr_get_str(tb[VCONNECT_A_VHBA_BACKEND]));
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[VCONNECT_A_MAX + 1];
 	struct monitor_ctx *ctx = data;
 	const char *name = NULL;
+	uint32_t type = 0;
+	bool failed_switch;
 	char buf[96];
 
 	if (nlh->nlmsg_type != ctx->family_id ||
@@ -84,11 +134,12 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	out_begin_object(NULL);
 	if (ctx->timestamp)
 		print_timestamp();
-	if (tb[VCONNECT_A_EVENT_TYPE])
-		name = vc_event_name(mnl_attr_get_u32(tb[VCONNECT_A_EVENT_TYPE]));
+	if (tb[VCONNECT_A_EVENT_TYPE]) {
+		type = mnl_attr_get_u32(tb[VCONNECT_A_EVENT_TYPE]);
+		name = vc_event_name(type);
+	}
 	if (!name) {
-		snprintf(buf, sizeof(buf), "event-%u", tb[VCONNECT_A_EVENT_TYPE] ?
-			 mnl_attr_get_u32(tb[VCONNECT_A_EVENT_TYPE]) : 0);
+		snprintf(buf, sizeof(buf), "event-%u", type);
 		name = buf;
 	}
 	out_str("event", NULL, name);
@@ -96,6 +147,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		out_str("vhba", "vhba", mnl_attr_get_str(tb[VCONNECT_A_VHBA_NAME]));
 	if (tb[VCONNECT_A_TARGET_NAME])
 		out_str("target", "target", mnl_attr_get_str(tb[VCONNECT_A_TARGET_NAME]));
+	failed_switch = type == VCONNECT_EVENT_SWITCH_FAILED;
+	print_switch(tb, failed_switch);
 	if (tb[VCONNECT_A_EVENT_ERROR]) {
 		int32_t e = mnl_attr_get_u32(tb[VCONNECT_A_EVENT_ERROR]);
 
@@ -106,16 +159,13 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 			out_str(NULL, "error", buf);
 		}
 	}
-	if (tb[VCONNECT_A_EVENT_STALL_US]) {
-		uint64_t us = mnl_attr_get_u64(tb[VCONNECT_A_EVENT_STALL_US]);
-
-		if (opts.json) {
-			out_uint("stall-us", NULL, us);
-		} else {
-			snprintf(buf, sizeof(buf), "%lluus", (unsigned long long)us);
-			out_str(NULL, "stall", buf);
-		}
-	}
+	/* a switch that did not happen stalled nothing */
+	if (tb[VCONNECT_A_EVENT_STALL_US] &&
+	    (!failed_switch || mnl_attr_get_u64(tb[VCONNECT_A_EVENT_STALL_US])))
+		print_usecs(tb[VCONNECT_A_EVENT_STALL_US], "stall-us", "stall");
+	if (tb[VCONNECT_A_SWITCH_TIME_US] &&
+	    (!failed_switch || mnl_attr_get_u64(tb[VCONNECT_A_SWITCH_TIME_US])))
+		print_usecs(tb[VCONNECT_A_SWITCH_TIME_US], "time-us", "time");
 	out_end_object();
 	out_finish();
 	if (!ctx->unlimited)

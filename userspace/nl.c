@@ -370,8 +370,12 @@ void vc_nl_report(const struct vc_nl *nl, int err, const char *what)
 	else
 		print_error("%s: %s%s%s", what, strerror(-err), offending,
 			    missing);
-	/* EACCES with a message is the module's own (a refused login) */
-	if (err == -EPERM || (err == -EACCES && !detail))
+	/*
+	 * With a message, EPERM and EACCES are the module's own (a policy
+	 * that rules out a datapath, a refused login); genetlink's own
+	 * CAP_NET_ADMIN check says nothing.
+	 */
+	if ((err == -EPERM || err == -EACCES) && !detail)
 		print_note("vconnect commands need CAP_NET_ADMIN: run vconnectctl as root");
 	else if (err == -EOPNOTSUPP)
 		print_note("the loaded vconnect module does not support this request; is it older than vconnectctl?");

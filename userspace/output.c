@@ -11,6 +11,7 @@
 
 static struct json_writer jw;
 static bool line_has_text;
+static int pending_pad;		/* padding owed to the last field, if more follow */
 
 void out_init(void)
 {
@@ -84,7 +85,8 @@ static void text_field(const char *label, const char *value, int width)
 	int printed = 0;
 
 	if (line_has_text)
-		fputs("  ", stdout);
+		printf("%*s", pending_pad + 2, "");
+	pending_pad = 0;
 	if (label)
 		printf("%s ", label);
 	for (p = (const unsigned char *)value; *p; p++) {
@@ -93,8 +95,9 @@ static void text_field(const char *label, const char *value, int width)
 		else
 			printed += putchar(*p) != EOF;
 	}
+	/* written only before the next field: no trailing blanks */
 	if (printed < width)
-		printf("%*s", width - printed, "");
+		pending_pad = width - printed;
 	line_has_text = true;
 }
 
@@ -187,6 +190,9 @@ void out_text(const char *fmt, ...)
 
 	if (opts.json)
 		return;
+	if (pending_pad)
+		printf("%*s", pending_pad, "");
+	pending_pad = 0;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -199,6 +205,7 @@ void out_newline(void)
 		return;
 	putchar('\n');
 	line_has_text = false;
+	pending_pad = 0;
 }
 
 /* Start a text line indented by @level steps. */

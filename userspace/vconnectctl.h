@@ -7,7 +7,7 @@
  * parsing and local validation), attrs.c (the family's attribute tables,
  * reply validation, request decoding for --dry-run), nl.c (socket, family
  * lookup, request/ack with extack), output.c + json.c (text or JSON output),
- * vhba.c, discover.c, import.c, monitor.c (commands).
+ * vhba.c, offload.c, discover.c, import.c, monitor.c (commands).
  */
 #ifndef VCONNECTCTL_H
 #define VCONNECTCTL_H
@@ -219,6 +219,8 @@ enum vc_attr_hint {
 	VC_HINT_STATE,
 	VC_HINT_EVENT,
 	VC_HINT_ERRNO,
+	VC_HINT_DATAPATH,
+	VC_HINT_CAUSE,
 };
 
 struct vc_attr_set;
@@ -240,12 +242,16 @@ struct vc_attr_set {
 extern const struct vc_attr_set vc_vconnect_set;
 extern const struct vc_attr_set vc_target_set;
 extern const struct vc_attr_set vc_portal_set;
+extern const struct vc_attr_set vc_function_set;
 
 const char *vc_cmd_name(unsigned int cmd);
 const char *vc_policy_name(unsigned int policy);
 const char *vc_state_name(unsigned int state);
 const char *vc_event_name(unsigned int event);
+const char *vc_datapath_name(unsigned int datapath);
+const char *vc_cause_name(unsigned int cause);
 int vc_policy_lookup(const char *name);
+int vc_datapath_lookup(const char *name);
 
 const char *vc_attr_name(const struct vc_attr_set *set, unsigned int type);
 int vc_attr_check(const struct vc_attr_set *set, const struct nlattr *attr);
@@ -324,7 +330,9 @@ int do_vhba(int argc, char **argv);
 int do_discover(int argc, char **argv);
 int do_import(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_offload(int argc, char **argv);
 void vhba_usage(FILE *f);
+void offload_usage(FILE *f);
 void discover_usage(FILE *f);
 void import_usage(FILE *f);
 void monitor_usage(FILE *f);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vconnectctl vhba { add | del | show | attach | detach | rescan }
+ * vconnectctl vhba { add | del | show | attach | detach | rescan | switch }
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,13 +29,17 @@ void vhba_usage(FILE *f)
 "                        [ lun N [ N ... ] | lun all ]\n"
 "       vconnectctl vhba detach NAME target IQN\n"
 "       vconnectctl vhba rescan NAME\n"
+"       vconnectctl vhba switch NAME { offload | software }\n"
+"                        [ policy { auto | software | prefer-offload | offload } ]\n"
 "\n"
 "WWPN and WWNN: 0x5001405abcdef012, 5001405abcdef012 or 50:01:40:5a:bc:de:f0:12.\n"
 "Without an initiator name the vHBA's name is naa.<WWPN>. CHAP secrets are\n"
 "12 to 256 bytes; 'file PATH' reads one from a file (one trailing newline\n"
 "dropped) so it does not show in ps. Portals: 10.0.0.1, 10.0.0.1:3261,\n"
 "[fd00::1]:3260 (default port 3260). No 'lun' means every LUN the target\n"
-"reports.\n");
+"reports. 'switch' moves every session of the vHBA to the other datapath\n"
+"without losing I/O and returns once all moved; 'policy' also sets the\n"
+"vHBA's backend policy (switching to software needs auto or software).\n");
 }
 
 void vhba_config_init(struct vhba_config *cfg)
@@ -274,6 +278,77 @@ static int vhba_simple(struct cmdline *cl, uint8_t cmd, bool with_target)
 	return err ? EXIT_ERROR : EXIT_OK;
 }
 
+/* vhba switch NAME { offload | software } [ policy POLICY ] */
+static int vhba_switch(struct cmdline *cl)
+{
+	static const char *const keywords[] = { "policy", NULL };
+	const char *name, *to_word, *v;
+	int to, policy = -1;
+	struct vc_msg *msg;
+	struct vc_nl nl;
+	char what[64];
+	char *arg;
+	int err;
+
+	name = cl_value(cl, NULL, "a vHBA name");
+	if (!name || check_vhba_name(name))
+		return EXIT_USAGE;
+	to_word = cl_value(cl, NULL, "a datapath to switch to: offload or software");
+	if (!to_word)
+		return EXIT_USAGE;
+	to = vc_datapath_lookup(to_word);
+	if (to < 0) {
+		print_error("datapath '%s' is not one of offload, software", to_word);
+		return EXIT_USAGE;
+	}
+	while ((arg = cl_next(cl))) {
+		if (cl_keyword(cl, arg, keywords) < 0)
+			return EXIT_USAGE;
+		if (policy >= 0) {
+			print_error("'policy' given twice after '%s'", cl->context);
+			return EXIT_USAGE;
+		}
+		v = cl_value(cl, "policy", "a policy: auto, software, prefer-offload or offload");
+		if (!v)
+			return EXIT_USAGE;
+		policy = vc_policy_lookup(v);
+		if (policy < 0) {
+			print_error("policy '%s' is not one of auto, software, prefer-offload, offload", v);
+			return EXIT_USAGE;
+		}
+	}
+	/* the two a policy rules out whatever the vHBA's state */
+	if ((to == VCONNECT_DATAPATH_OFFLOAD && policy == VCONNECT_POLICY_SOFTWARE) ||
+	    (to == VCONNECT_DATAPATH_SOFTWARE && policy == VCONNECT_POLICY_OFFLOAD)) {
+		print_error("policy %s does not allow the %s datapath",
+			    vc_policy_name(policy), vc_datapath_name(to));
+		return EXIT_USAGE;
+	}
+
+	if (vc_nl_open(&nl))
+		return EXIT_ERROR;
+	msg = malloc(sizeof(*msg));
+	if (!msg) {
+		print_error("out of memory");
+		vc_nl_close(&nl);
+		return EXIT_ERROR;
+	}
+	msg_init(msg, nl.family_id, VCONNECT_CMD_VHBA_SWITCH, NLM_F_ACK);
+	msg_put_str(msg, VCONNECT_A_VHBA_NAME, name);
+	msg_put_u32(msg, VCONNECT_A_SWITCH_TO, to);
+	if (policy >= 0)
+		msg_put_u32(msg, VCONNECT_A_VHBA_BACKEND_POLICY, policy);
+	err = vc_nl_request(&nl, msg, NULL, NULL);
+	if (err) {
+		snprintf(what, sizeof(what), "vhba switch %s %s", name,
+			 vc_datapath_name(to));
+		vc_nl_report(&nl, err, what);
+	}
+	free(msg);
+	vc_nl_close(&nl);
+	return err ? EXIT_ERROR : EXIT_OK;
+}
+
 static bool looks_numeric(const char *s)
 {
 	return s[0] >= '0' && s[0] <= '9';
@@ -442,8 +517,72 @@ static bool get_flag(const struct nlattr *a)
 	return a && mnl_attr_get_u8(a);
 }
 
+/* Column widths so that the targets of one vHBA line up. */
+struct target_widths {
+	int name, portal, state, datapath;
+};
+
+/* The state's name, or its number for a state this build does not know. */
+static const char *target_state(const struct nlattr **tb, char *buf, size_t size)
+{
+	const char *state;
+
+	if (!tb[VCONNECT_A_TGT_STATE])
+		return NULL;
+	state = vc_state_name(mnl_attr_get_u32(tb[VCONNECT_A_TGT_STATE]));
+	if (state)
+		return state;
+	snprintf(buf, size, "%u", mnl_attr_get_u32(tb[VCONNECT_A_TGT_STATE]));
+	return buf;
+}
+
+/* A module that reports datapaths reports the switch counters too. */
+static bool has_datapath_info(const struct nlattr **tb)
+{
+	return tb[VCONNECT_A_TGT_DATAPATH] || tb[VCONNECT_A_TGT_SWITCHES];
+}
+
+/*
+ * Where the session runs and how it got there, a line of its own:
+ * "datapath vcsim0/vf2  isid 0x023d00000000  switches 2  failovers 1
+ * last-stall 1500us". The ISID alternates between the vHBA's and its pair
+ * on planned switches, so it is always shown here.
+ */
+static void print_target_datapath(const struct nlattr **tb, int datapath_width)
+{
+	if (!has_datapath_info(tb))
+		return;
+	out_indent(2);
+	if (tb[VCONNECT_A_TGT_DATAPATH])
+		out_str_padded("datapath", "datapath",
+			       mnl_attr_get_str(tb[VCONNECT_A_TGT_DATAPATH]),
+			       datapath_width);
+	else
+		out_str_padded(NULL, "datapath", "-", datapath_width);
+	if (tb[VCONNECT_A_TGT_ISID])
+		out_hex("isid", "isid", mnl_attr_get_u64(tb[VCONNECT_A_TGT_ISID]),
+			12, false);
+	if (tb[VCONNECT_A_TGT_SWITCHES])
+		out_uint("switches", "switches",
+			 mnl_attr_get_u64(tb[VCONNECT_A_TGT_SWITCHES]));
+	if (tb[VCONNECT_A_TGT_FAILOVERS])
+		out_uint("failovers", "failovers",
+			 mnl_attr_get_u64(tb[VCONNECT_A_TGT_FAILOVERS]));
+	if (tb[VCONNECT_A_TGT_LAST_STALL_US]) {
+		uint64_t us = mnl_attr_get_u64(tb[VCONNECT_A_TGT_LAST_STALL_US]);
+		char buf[32];
+
+		if (opts.json) {
+			out_uint("last-stall-us", NULL, us);
+		} else {
+			snprintf(buf, sizeof(buf), "%lluus", (unsigned long long)us);
+			out_str(NULL, "last-stall", buf);
+		}
+	}
+}
+
 static void print_target(const struct nlattr *nest, const struct nlattr *vhba_isid,
-			 int name_width, int portal_width)
+			 const struct target_widths *w)
 {
 	const struct nlattr *tb[VCONNECT_A_TGT_MAX + 1];
 	char portal_str[PORTAL_STR_MAX] = "-";
@@ -459,15 +598,14 @@ static void print_target(const struct nlattr *nest, const struct nlattr *vhba_is
 		format_portal(&portal, portal_str, sizeof(portal_str));
 		have_portal = true;
 	}
-	if (tb[VCONNECT_A_TGT_STATE])
-		state = vc_state_name(mnl_attr_get_u32(tb[VCONNECT_A_TGT_STATE]));
+	state = target_state(tb, buf, sizeof(buf));
 
 	out_begin_object(NULL);
 	out_indent(1);
 	out_str_padded("name", "target",
 		       tb[VCONNECT_A_TGT_NAME] ?
 		       mnl_attr_get_str(tb[VCONNECT_A_TGT_NAME]) : "?",
-		       name_width);
+		       w->name);
 	if (opts.json) {
 		out_begin_object("portal");
 		if (have_portal) {
@@ -479,16 +617,12 @@ static void print_target(const struct nlattr *nest, const struct nlattr *vhba_is
 		}
 		out_end_object();
 	} else {
-		out_str_padded(NULL, "portal", portal_str, portal_width);
+		out_str_padded(NULL, "portal", portal_str, w->portal);
 	}
-	if (state) {
-		out_str("state", "state", state);
-	} else if (tb[VCONNECT_A_TGT_STATE]) {
-		snprintf(buf, sizeof(buf), "%u",
-			 mnl_attr_get_u32(tb[VCONNECT_A_TGT_STATE]));
-		out_str("state", "state", buf);
-	}
-	if (tb[VCONNECT_A_TGT_ISID] &&
+	if (state)
+		out_str_padded("state", "state", state, w->state);
+	/* an older module: the ISID here, in text only when it is not the vHBA's */
+	if (!has_datapath_info(tb) && tb[VCONNECT_A_TGT_ISID] &&
 	    (opts.json || !vhba_isid ||
 	     mnl_attr_get_u64(vhba_isid) != mnl_attr_get_u64(tb[VCONNECT_A_TGT_ISID])))
 		out_hex("isid", "isid", mnl_attr_get_u64(tb[VCONNECT_A_TGT_ISID]),
@@ -509,6 +643,8 @@ static void print_target(const struct nlattr *nest, const struct nlattr *vhba_is
 			out_str(NULL, "last-error", buf);
 		}
 	}
+
+	print_target_datapath(tb, w->datapath);
 
 	out_indent(2);
 	out_uint("cmds", "cmds", get_u64_or(tb[VCONNECT_A_TGT_CMDS], 0));
@@ -552,34 +688,44 @@ static void print_target(const struct nlattr *nest, const struct nlattr *vhba_is
 	out_end_object();
 }
 
-/* Column widths so that the targets of one vHBA line up. */
-static void target_widths(const struct nlmsghdr *nlh, int *name_w, int *portal_w)
+static void widen(int *width, const char *s)
+{
+	int len = strlen(s);
+
+	if (len > *width)
+		*width = len;
+}
+
+static void target_widths(const struct nlmsghdr *nlh, struct target_widths *w)
 {
 	const struct nlattr *a;
 
-	*name_w = *portal_w = 0;
+	memset(w, 0, sizeof(*w));
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		const struct nlattr *tb[VCONNECT_A_TGT_MAX + 1] = { 0 };
 		char portal_str[PORTAL_STR_MAX];
 		struct portal portal;
-		int len;
+		char buf[16];
+		const char *state;
 
 		if (mnl_attr_get_type(a) != VCONNECT_A_VHBA_TARGET)
 			continue;
 		if (vc_parse_nested(a, &vc_target_set, tb))
 			continue;
-		if (tb[VCONNECT_A_TGT_NAME]) {
-			len = strlen(mnl_attr_get_str(tb[VCONNECT_A_TGT_NAME]));
-			if (len > *name_w)
-				*name_w = len;
-		}
+		if (tb[VCONNECT_A_TGT_NAME])
+			widen(&w->name, mnl_attr_get_str(tb[VCONNECT_A_TGT_NAME]));
 		if (tb[VCONNECT_A_TGT_PORTAL] &&
 		    vc_portal_from_attr(tb[VCONNECT_A_TGT_PORTAL], &portal)) {
 			format_portal(&portal, portal_str, sizeof(portal_str));
-			len = strlen(portal_str);
-			if (len > *portal_w)
-				*portal_w = len;
+			widen(&w->portal, portal_str);
 		}
+		state = target_state(tb, buf, sizeof(buf));
+		if (state)
+			widen(&w->state, state);
+		if (tb[VCONNECT_A_TGT_DATAPATH])
+			widen(&w->datapath, mnl_attr_get_str(tb[VCONNECT_A_TGT_DATAPATH]));
+		else if (has_datapath_info(tb))
+			widen(&w->datapath, "-");
 	}
 }
 
@@ -635,7 +781,7 @@ static int print_vhba(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[VCONNECT_A_MAX + 1];
 	const struct nlattr *a;
-	int name_w, portal_w;
+	struct target_widths w;
 
 	(void)data;
 	if (vc_parse_msg(nlh, &vc_vconnect_set, tb))
@@ -658,11 +804,11 @@ static int print_vhba(const struct nlmsghdr *nlh, void *data)
 		out_str("backend", "backend", mnl_attr_get_str(tb[VCONNECT_A_VHBA_BACKEND]));
 	print_vhba_settings(tb);
 
-	target_widths(nlh, &name_w, &portal_w);
+	target_widths(nlh, &w);
 	out_begin_array("targets");
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN)
 		if (mnl_attr_get_type(a) == VCONNECT_A_VHBA_TARGET)
-			print_target(a, tb[VCONNECT_A_VHBA_ISID], name_w, portal_w);
+			print_target(a, tb[VCONNECT_A_VHBA_ISID], &w);
 	out_end_array();
 	out_end_object();
 	out_newline();
@@ -771,7 +917,7 @@ int do_vhba(int argc, char **argv)
 {
 	static const char *const verbs[] = {
 		"add", "del", "show", "list", "attach", "detach", "rescan",
-		"help", NULL
+		"switch", "help", NULL
 	};
 	struct cmdline cl = { argc, argv, "vhba" };
 	char context[32];
@@ -812,6 +958,8 @@ int do_vhba(int argc, char **argv)
 		return vhba_simple(&cl, VCONNECT_CMD_TARGET_DETACH, true);
 	case 6:
 		return vhba_simple(&cl, VCONNECT_CMD_VHBA_RESCAN, false);
+	case 7:
+		return vhba_switch(&cl);
 	default:
 		vhba_usage(stdout);
 		return EXIT_OK;

@@ -3,7 +3,8 @@
 #
 # vconnectctl against the real vconnect_vhba module, with no target and no
 # datapath backend: family lookup, create/show/delete, the module's extack
-# errors, EPERM, monitor. Needs root and the built module, so it runs in
+# errors, EPERM, switch refused by the policy, the empty offload pool,
+# monitor. Needs root and the built module, so it runs in
 # the test guest:
 #
 #	make && selftests/run --script userspace/tests/guest-smoke.sh
@@ -64,6 +65,11 @@ expect 1 "no vHBA with this name .*attribute 'vhba-name'" $C vhba show nosuch
 expect 1 "target is not attached to this vHBA .*attribute 'target-name'" \
 	$C vhba detach vm1 target iqn.2003-01.org.x:t
 expect 0 "" $C vhba rescan vm1
+expect 1 "vhba switch vm1 offload: .*the backend policy does not allow that datapath" \
+	$C vhba switch vm1 offload
+expect 2 "policy software does not allow the offload datapath" $C vhba switch vm1 offload policy software
+expect 0 "^PF +VF +STATE +HOLDER +SESSIONS +CMDS$" $C offload show
+[ "$($C -j offload show)" = "[]" ] || fail "offload show -j: no offload driver, an empty pool"
 if command -v setpriv >/dev/null; then
 	expect 1 "need CAP_NET_ADMIN" setpriv --inh-caps=-net_admin --bounding-set=-net_admin $C vhba show
 fi

@@ -35,7 +35,7 @@ NLM_F_MULTI, NLM_F_DUMP_INTR = 0x2, 0x10
 NLM_F_CAPPED, NLM_F_ACK_TLVS = 0x100, 0x200
 NLA_F_NESTED = 0x8000
 NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_MISS_TYPE = 1, 2, 5
-EPERM, ENOENT, EEXIST, EINVAL = 1, 2, 17, 22
+EPERM, ENOENT, EEXIST, EINVAL, ENOSPC = 1, 2, 17, 22, 28
 
 
 def a(name):
@@ -112,13 +112,25 @@ def portal(atype, addr, port):
 
 def target(name, addr=(127, 0, 0, 1), port=3260, state="LOGGED_IN", isid=0x023d00000001,
            tsih=5, luns=2, cmds=10, rd=4096, wr=512, errors=0, recoveries=1,
-           last_error=0):
+           last_error=0, datapath=None, switches=None, failovers=None,
+           last_stall=None):
+    # what a module with datapath switching adds; None: an older module
+    new = []
+    if datapath is not None:
+        new.append(nla_str(a("VCONNECT_A_TGT_DATAPATH"), datapath))
+    if switches is not None:
+        new.append(nla_u64(a("VCONNECT_A_TGT_SWITCHES"), switches))
+    if failovers is not None:
+        new.append(nla_u64(a("VCONNECT_A_TGT_FAILOVERS"), failovers))
+    if last_stall is not None:
+        new.append(nla_u64(a("VCONNECT_A_TGT_LAST_STALL_US"), last_stall))
     return nest(
         a("VCONNECT_A_VHBA_TARGET"),
         nla_str(a("VCONNECT_A_TGT_NAME"), name),
         portal(a("VCONNECT_A_TGT_PORTAL"), addr, port),
         nla_u32(a("VCONNECT_A_TGT_STATE"), a("VCONNECT_SESSION_" + state)),
         nla_u64(a("VCONNECT_A_TGT_ISID"), isid),
+        *new,
         nla_u16(a("VCONNECT_A_TGT_TSIH"), tsih),
         nla_u32(a("VCONNECT_A_TGT_SCSI_ID"), 0),
         nla_u32(a("VCONNECT_A_TGT_NR_LUNS"), luns),
@@ -178,6 +190,32 @@ def event(etype, vhba_name, target_name=None, err=None, stall=None):
     return datagram(genlmsg(a("VCONNECT_CMD_EVENT"), *attrs))
 
 
+def switch_event(etype, vhba_name, target_name, cause, frm, to, err=0,
+                 stall=0, time=0):
+    """As vhba_notify_switch() builds them, attribute for attribute."""
+    attrs = [nla_u32(a("VCONNECT_A_EVENT_TYPE"), a("VCONNECT_EVENT_" + etype)),
+             nla_str(a("VCONNECT_A_VHBA_NAME"), vhba_name),
+             nla_str(a("VCONNECT_A_TARGET_NAME"), target_name),
+             nla_u32(a("VCONNECT_A_SWITCH_CAUSE"), a("VCONNECT_SWITCH_" + cause)),
+             nla_str(a("VCONNECT_A_SWITCH_FROM"), frm),
+             nla_str(a("VCONNECT_A_VHBA_BACKEND"), to)]
+    if err:
+        attrs.append(nla_s32(a("VCONNECT_A_EVENT_ERROR"), err))
+    attrs += [nla_u64(a("VCONNECT_A_EVENT_STALL_US"), stall),
+              nla_u64(a("VCONNECT_A_SWITCH_TIME_US"), time)]
+    return datagram(genlmsg(a("VCONNECT_CMD_EVENT"), *attrs))
+
+
+def function(pf, index, state, holder, sessions, cmds, index_attr=nla_u32):
+    return nest(a("VCONNECT_A_OFFLOAD_FN"),
+                nla_str(a("VCONNECT_A_FN_PF"), pf),
+                index_attr(a("VCONNECT_A_FN_INDEX"), index),
+                nla_str(a("VCONNECT_A_FN_STATE"), state),
+                nla_str(a("VCONNECT_A_FN_HOLDER"), holder),
+                nla_u32(a("VCONNECT_A_FN_SESSIONS"), sessions),
+                nla_u64(a("VCONNECT_A_FN_CMDS"), cmds))
+
+
 T1 = "iqn.2003-01.org.linux-iscsi.tgt:disk1"
 T2 = "iqn.2003-01.org.linux-iscsi.tgt:longer-target-name"
 
@@ -225,6 +263,40 @@ SCENARIOS = {
         datagram(genlmsg(a("VCONNECT_CMD_EVENT"),
                          nla_u32(a("VCONNECT_A_EVENT_TYPE"), 99),
                          nla_str(a("VCONNECT_A_VHBA_NAME"), "vm1\n\"x")))),
+    # vhba show from a module with datapath switching: T1 on an offload
+    # function with the pair ISID after two switches, T2 recovering on none
+    "show-switch": lambda: datagram(
+        vhba("vm1", targets=[
+            target(T1, isid=0x023d00000000, datapath="vcsim0/vf2", switches=2,
+                   failovers=1, last_stall=1500),
+            target(T2, addr=[0] * 15 + [1], port=3261, state="RECOVERING",
+                   isid=0x023d00000001, switches=0, failovers=0, last_stall=0)],
+             flags=NLM_F_MULTI)) + datagram(done()),
+    "switch-ok": lambda: datagram(ack()),
+    "switch-prefer": lambda: datagram(ack(
+        EINVAL, msg="vconnect_vhba: policy prefer-offload would move the vHBA back: switch with policy auto or software")),
+    "switch-eperm": lambda: datagram(ack(
+        EPERM, msg="vconnect_vhba: the backend policy does not allow that datapath")),
+    "switch-nospc": lambda: datagram(ack(ENOSPC, msg="vconnect_vhba: no offload function is free")),
+    "offload": lambda: datagram(genlmsg(
+        a("VCONNECT_CMD_OFFLOAD_GET"),
+        function("vcsim0", 0, "assigned", "vm1", 2, 12345),
+        function("vcsim0", 1, "free", "", 0, 0),
+        function("vcsim1", 12, "link-down", "web-frontend", 1, 18446744073709551615)),
+        ack()),
+    "offload-empty": lambda: datagram(genlmsg(a("VCONNECT_CMD_OFFLOAD_GET")), ack()),
+    "offload-malformed": lambda: datagram(genlmsg(
+        a("VCONNECT_CMD_OFFLOAD_GET"),
+        function("vcsim0", 0, "free", "", 0, 0, index_attr=nla_u16)), ack()),
+    # a failover, a planned switch, a failed planned switch, another event
+    "events-switch": lambda: (
+        switch_event("SWITCH", "vm1", T1, "LINK_DOWN", "vcsim0/vf1", "software",
+                     err=-67, stall=123456, time=123456) +
+        switch_event("SWITCH", "vm2", T2, "USER", "software", "vcsim0/vf2",
+                     stall=0, time=130000) +
+        switch_event("SWITCH_FAILED", "vm1", T1, "USER", "software", "software",
+                     err=-28) +
+        event("SESSION_UP", "vm1", T1)),
     # import into an existing vHBA with CHAP user alice: query, attach, attach
     "import-existing": lambda: datagram(vhba("vm1", chap_user="alice"), ack()) +
     datagram(ack()) + datagram(ack(EEXIST, msg="target is already attached to this vHBA")),

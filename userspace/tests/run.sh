@@ -182,7 +182,7 @@ if [ ! -d /sys/module/vconnect_vhba ]; then
 fi
 t "show: text" 0 "^vm1  host 3  initiator $IQN  isid 0x023d00000001  backend software$" \
 	$CTL --replay "$(replay show)" vhba show
-grep -qE "^  target $T1  +portal 127.0.0.1:3260  +state logged-in  tsih 5" "$T/out" &&
+grep -qE "^  target $T1  +portal 127.0.0.1:3260  +state logged-in  +tsih 5" "$T/out" &&
 	ok "show: target line" || not_ok "show: target line"
 grep -qE "^    cmds 10  read 4096  write 512  errors 0  recoveries 1$" "$T/out" &&
 	ok "show: counters line" || not_ok "show: counters line"
@@ -226,6 +226,110 @@ NDJSON=1 json "monitor -j: one object per line" \
 t "monitor: count and vhba filter" 0 "" $CTL --replay "$(replay events)" monitor vhba vm2 count 1
 [ "$(wc -l <"$T/out")" -eq 1 ] && grep -q "^recovery-timeout  vhba vm2" "$T/out" &&
 	ok "monitor: filter kept the one vm2 event" || not_ok "monitor: filter kept the one vm2 event"
+
+echo "# datapath switch and offload pool"
+t "switch: needs a name" 2 "^Error: 'vhba switch' needs a vHBA name$" $CTL vhba switch
+t "switch: needs a datapath" 2 "^Error: 'vhba switch' needs a datapath to switch to: offload or software$" \
+	$CTL vhba switch vm1
+t "switch: unknown datapath" 2 "^Error: datapath 'fast' is not one of offload, software$" \
+	$CTL vhba switch vm1 fast
+t "switch: 'unspec' is no datapath" 2 "datapath 'unspec' is not one of" $CTL vhba switch vm1 unspec
+t "switch: bad vHBA name" 2 "may only contain letters" $CTL vhba switch 'vm/1' offload
+t "switch: bad policy" 2 "^Error: policy 'fast' is not one of auto, software, prefer-offload, offload$" \
+	$CTL vhba switch vm1 offload policy fast
+t "switch: policy without a value" 2 "'vhba switch policy' needs a policy" $CTL vhba switch vm1 offload policy
+t "switch: policy given twice" 2 "'policy' given twice after 'vhba switch'" \
+	$CTL vhba switch vm1 offload policy auto policy auto
+t "switch: unknown keyword" 2 "unknown keyword 'now' after 'vhba switch'" $CTL vhba switch vm1 offload now
+t "switch: offload with policy software, nothing sent" 2 "policy software does not allow the offload datapath" \
+	$CTL -n vhba switch vm1 offload policy software
+t "switch: software with policy offload, nothing sent" 2 "policy offload does not allow the software datapath" \
+	$CTL -n vhba switch vm1 software policy offload
+t "switch: help" 0 "vhba switch NAME \{ offload \| software \}" $CTL vhba switch help
+t "'vhba s' is ambiguous now" 2 "could be show switch" $CTL vhba s vm1
+t "help names the new commands" 0 "offload show" $CTL help
+grep -q "vhba switch NAME" "$T/out" && ok "help: vhba switch" || not_ok "help: vhba switch"
+t "offload: unknown verb" 2 "unknown keyword 'frob' after 'offload'" $CTL offload frob
+t "offload show: extra words" 2 "unexpected 'vm1' after 'offload show'" $CTL offload show vm1
+t "offload help" 0 "^Usage: vconnectctl offload show$" $CTL offload help
+json "dry-run switch: request" \
+	'd == {"request": "vhba-switch", "dump": False, "attrs": {"vhba-name": "vm1", "switch-to": "offload"}}' \
+	$CTL -n -j vhba switch vm1 offload
+json "dry-run switch: prefixes, policy" \
+	'd["attrs"] == {"vhba-name": "vm1", "switch-to": "software", "vhba-backend-policy": "auto"}' \
+	$CTL -n -j vhba sw vm1 soft pol auto
+t "dry-run switch: text" 0 "^  vhba-backend-policy prefer-offload$" $CTL -n vhba switch vm1 o policy prefer
+grep -q "^  switch-to offload$" "$T/out" && ok "dry-run switch: switch-to decoded" ||
+	not_ok "dry-run switch: switch-to decoded"
+json "dry-run offload show: a doit without attributes" \
+	'd == {"request": "offload-get", "dump": False, "attrs": {}}' $CTL -n -j offload show
+json "dry-run offload: show is the default" 'd["request"] == "offload-get"' $CTL -n -j offload
+t "switch: done, silent" 0 "" $CTL --replay "$(replay switch-ok)" vhba switch vm1 offload policy prefer-offload
+[ ! -s "$T/out" ] && [ ! -s "$T/err" ] && ok "switch: no output on success" ||
+	not_ok "switch: no output on success"
+t "switch: the kernel's extack message" 1 \
+	"^Error: vhba switch vm1 software: vconnect_vhba: policy prefer-offload would move the vHBA back: switch with policy auto or software \(Invalid argument\)$" \
+	$CTL --replay "$(replay switch-prefer)" vhba switch vm1 software
+t "switch: no free function" 1 \
+	"^Error: vhba switch vm1 offload: vconnect_vhba: no offload function is free \(No space left on device\)$" \
+	$CTL --replay "$(replay switch-nospc)" vhba switch vm1 offload
+tn "switch: no CAP_NET_ADMIN hint for ENOSPC" "CAP_NET_ADMIN" \
+	$CTL --replay "$(replay switch-nospc)" vhba switch vm1 offload
+t "switch: EPERM from the policy" 1 \
+	"^Error: vhba switch vm1 offload: vconnect_vhba: the backend policy does not allow that datapath \(Operation not permitted\)$" \
+	$CTL --replay "$(replay switch-eperm)" vhba switch vm1 offload
+tn "switch: EPERM with a message is no CAP_NET_ADMIN matter" "CAP_NET_ADMIN" \
+	$CTL --replay "$(replay switch-eperm)" vhba switch vm1 offload
+t "offload show: header" 0 "^PF      VF  STATE      HOLDER        SESSIONS                  CMDS$" \
+	$CTL --replay "$(replay offload)" offload show
+for re in "^vcsim0   0  assigned   vm1                  2                 12345$" \
+	"^vcsim0   1  free       -                    0                     0$" \
+	"^vcsim1  12  link-down  web-frontend         1  18446744073709551615$"; do
+	grep -qE -- "$re" "$T/out" && ok "offload show: row $re" || not_ok "offload show: row $re"
+done
+[ "$(wc -l <"$T/out")" -eq 4 ] && ok "offload show: header and 3 rows" || not_ok "offload show: header and 3 rows"
+json "offload show -j: one object per function" \
+	'd == [{"pf": "vcsim0", "vf": 0, "state": "assigned", "holder": "vm1", "sessions": 2, "cmds": 12345}, {"pf": "vcsim0", "vf": 1, "state": "free", "holder": None, "sessions": 0, "cmds": 0}, {"pf": "vcsim1", "vf": 12, "state": "link-down", "holder": "web-frontend", "sessions": 1, "cmds": 18446744073709551615}]' \
+	$CTL -j --replay "$(replay offload)" offload show
+json "offload show -p: valid" 'len(d) == 3 and d[2]["vf"] == 12' $CTL -p --replay "$(replay offload)" offload
+json "offload show -j: an empty pool is []" 'd == []' $CTL -j --replay "$(replay offload-empty)" offload show
+t "offload show: an empty pool is the header only" 0 "^PF  VF  STATE  HOLDER  SESSIONS  CMDS$" \
+	$CTL --replay "$(replay offload-empty)" offload show
+[ "$(wc -l <"$T/out")" -eq 1 ] && ok "offload show: empty, one line" || not_ok "offload show: empty, one line"
+t "offload show: malformed function refused" 1 "malformed attribute from the kernel: function.index \(2 bytes\)" \
+	$CTL --replay "$(replay offload-malformed)" offload show
+[ ! -s "$T/out" ] && ok "offload show: nothing printed from a malformed reply" ||
+	not_ok "offload show: nothing printed from a malformed reply"
+t "show: datapath line" 0 \
+	"^    datapath vcsim0/vf2  isid 0x023d00000000  switches 2  failovers 1  last-stall 1500us$" \
+	$CTL --replay "$(replay show-switch)" vhba show
+grep -qE "^    datapath -           isid 0x023d00000001  switches 0  failovers 0  last-stall 0us$" "$T/out" &&
+	ok "show: a session on no datapath, columns aligned" ||
+	not_ok "show: a session on no datapath, columns aligned"
+grep -qE "state logged-in   tsih 5" "$T/out" && ok "show: state column padded" || not_ok "show: state column padded"
+tn "show: no trailing blanks" " $" $CTL --replay "$(replay show-switch)" vhba show
+tn "show: older module, no datapath line" "datapath" $CTL --replay "$(replay show)" vhba show
+json "show -j: datapath, isid, switches, failovers, last-stall-us" \
+	'[(t.get("datapath"), t["isid"], t["switches"], t["failovers"], t["last-stall-us"]) for t in d[0]["targets"]] == [("vcsim0/vf2", "023d00000000", 2, 1, 1500), (None, "023d00000001", 0, 0, 0)]' \
+	$CTL -j --replay "$(replay show-switch)" vhba show
+t "monitor: failover" 0 \
+	"^switch  vhba vm1  target $T1  cause link-down  from vcsim0/vf1  to software  error -67 \(Link has been severed\)  stall 123456us  time 123456us$" \
+	$CTL --replay "$(replay events-switch)" monitor
+grep -qE "^switch  vhba vm2  target .*  cause user  from software  to vcsim0/vf2  stall 0us  time 130000us$" "$T/out" &&
+	ok "monitor: planned switch" || not_ok "monitor: planned switch"
+grep -qE "^switch-failed  vhba vm1  target $T1  cause user  from software  error -28 \(No space left on device\)$" "$T/out" &&
+	ok "monitor: failed switch, no 'to', no zero stall" || not_ok "monitor: failed switch, no 'to', no zero stall"
+[ "$(wc -l <"$T/out")" -eq 4 ] && ok "monitor: switch events, one line each" ||
+	not_ok "monitor: switch events, one line each"
+NDJSON=1 json "monitor -j: switch events" \
+	'len(d) == 4 and d[0] == {"event": "switch", "vhba": "vm1", "target": "'$T1'", "cause": "link-down", "from": "vcsim0/vf1", "to": "software", "error": -67, "stall-us": 123456, "time-us": 123456} and d[1]["time-us"] == 130000 and d[1]["stall-us"] == 0 and d[2] == {"event": "switch-failed", "vhba": "vm1", "target": "'$T1'", "cause": "user", "from": "software", "error": -28} and d[3]["event"] == "session-up"' \
+	$CTL -j --replay "$(replay events-switch)" monitor
+t "monitor: vhba filter and count with switch events" 0 "" \
+	$CTL --replay "$(replay events-switch)" monitor vhba vm1 count 2
+[ "$(wc -l <"$T/out")" -eq 2 ] && grep -q "^switch  vhba vm1" "$T/out" && grep -q "^switch-failed  vhba vm1" "$T/out" &&
+	ok "monitor: filter kept vm1's two switch events" || not_ok "monitor: filter kept vm1's two switch events"
+NDJSON=1 json "monitor -j: vhba filter" 'len(d) == 1 and d[0]["vhba"] == "vm2" and d[0]["to"] == "vcsim0/vf2"' \
+	$CTL -j --replay "$(replay events-switch)" monitor vhba vm2
 
 echo "# import"
 N=$T/nodes
@@ -326,6 +430,12 @@ sed 's/VCONNECT_EVENT_VHBA_DEL,/VCONNECT_EVENT_VHBA_DEL,\n\tVCONNECT_EVENT_NEW_O
 	../include/uapi/linux/vconnect.h >"$T/vconnect.h"
 t "check-uapi: a header change is a diff, exit 1" 1 "^    \+?-VCONNECT_EVENT_NEW_ONE = 9$" \
 	python3 check-uapi.py --header "$T/vconnect.h"
+sed 's/name: switch-failed/name: switch-fail/' ../Documentation/netlink/specs/vconnect.yaml >"$T/spec.yaml"
+t "check-uapi: a spec change is a diff, exit 1" 1 "^    \+VCONNECT_EVENT_SWITCH_FAIL = 10$" \
+	python3 check-uapi.py --spec "$T/spec.yaml" --attrs ''
+sed '/VCONNECT_A_FN_CMDS\]/d' attrs.c >"$T/attrs.c"
+t "check-uapi: a missing attrs.c entry, exit 1" 1 "no table entry for VCONNECT_A_FN_CMDS \(cmds\)" \
+	python3 check-uapi.py --attrs "$T/attrs.c"
 sed 's/"vhba-wwnn", VC_U64/"vhba-wwnn", VC_U32/' attrs.c >"$T/attrs.c"
 t "check-uapi: a table change in attrs.c, exit 1" 1 "VCONNECT_A_VHBA_WWNN is" \
 	python3 check-uapi.py --attrs "$T/attrs.c"
