@@ -6,7 +6,8 @@
 #   make install         modules_install + depmod + vconnectctl into $(PREFIX)
 #   make check           install build/test dependencies, build, run every test
 #   make demo            the main job: a test guest with a LIO target and a vHBA
-#   make bench           vHBA software datapath vs stock iscsi_tcp, as ratios
+#   make bench           vHBA software datapath vs stock iscsi_tcp, as ratios;
+#                        then the I/O stall of datapath switches
 #
 # KDIR defaults to the build tree of the newest kernel that has both
 # /lib/modules/<ver>/build and /boot/vmlinuz-<ver>.
@@ -50,6 +51,7 @@ demo: setup
 bench: setup
 	$(MAKE) all
 	selftests/run -T 3600 --script selftests/bench/bench.sh
+	selftests/run -T 3600 --script selftests/bench/switch-bench.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
