@@ -295,10 +295,10 @@ static struct vcsim_dev *vcsim_dev_create(unsigned int id, unsigned int total)
 	device_initialize(&dev->dev);
 	ret = dev_set_name(&dev->dev, "vcsim%u", id);
 	if (ret)
-		goto err_put;
+		goto err_put_device;
 	ret = device_add(&dev->dev);
 	if (ret)
-		goto err_put;
+		goto err_put_device;
 
 	dev->ddir = debugfs_create_dir(dev_name(&dev->dev), vcsim_debugfs_root);
 	strscpy(dev->pf.name, dev_name(&dev->dev), sizeof(dev->pf.name));
@@ -311,12 +311,12 @@ static struct vcsim_dev *vcsim_dev_create(unsigned int id, unsigned int total)
 		       id, ret);
 		debugfs_remove_recursive(dev->ddir);
 		device_del(&dev->dev);
-		goto err_put;
+		goto err_put_device;
 	}
 	dev->pf_registered = true;
 	return dev;
 
-err_put:
+err_put_device:
 	put_device(&dev->dev);
 	return ERR_PTR(ret);
 }

@@ -289,6 +289,12 @@ static void vcsim_close(struct vconnect_be_session *s, bool logout)
 	vf->nr_sessions--;
 	spin_unlock_irqrestore(&vf->lock, flags);
 	mutex_unlock(&vf->mutex);
+	/*
+	 * A completion that came in while we were closing, or a resume of
+	 * the firmware that saw the session still live, may have rung the
+	 * doorbell again; neither can now (engine closed, session unlinked).
+	 */
+	cancel_work_sync(&sess->db_work);
 	wake_up_all(&vf->wq);
 
 	vcsim_info(vf, "session to %s closed (%s), %u task(s) handed back\n",
@@ -659,11 +665,11 @@ struct vcsim_vf *vcsim_vf_create(struct vcsim_dev *dev, unsigned int index)
 					    dev->id, index);
 	if (!vf->fw_wq) {
 		ret = -ENOMEM;
-		goto err_put;
+		goto err_put_kobj;
 	}
 	ret = kobject_add(&vf->kobj, &dev->dev.kobj, "vf%u", index);
 	if (ret)
-		goto err_wq;
+		goto err_destroy_wq;
 
 	vcsim_fw_init(vf);
 	vf->wd_stamp = jiffies;
@@ -679,14 +685,14 @@ struct vcsim_vf *vcsim_vf_create(struct vcsim_dev *dev, unsigned int index)
 		cancel_delayed_work_sync(&vf->watchdog);
 		vcsim_fw_stop(vf);
 		kobject_del(&vf->kobj);
-		goto err_wq;
+		goto err_destroy_wq;
 	}
 	vf->fn = fn;
 	return vf;
 
-err_wq:
+err_destroy_wq:
 	destroy_workqueue(vf->fw_wq);
-err_put:
+err_put_kobj:
 	kobject_put(&vf->kobj);		/* frees vf */
 	return ERR_PTR(ret);
 }
