@@ -14,6 +14,12 @@
 
 #include "offload.h"
 
+/*
+ * A function that just failed is the last choice for a while: the vHBAs
+ * that ran on it move to another one if they can, not straight back.
+ */
+#define VCO_FAULT_QUARANTINE	(2 * HZ)
+
 static DEFINE_MUTEX(vco_pool_mutex);
 static LIST_HEAD(vco_pfs);
 
@@ -237,9 +243,11 @@ void vconnect_offload_fn_event(struct vconnect_offload_fn *fn,
 		err = -ENODEV;
 		break;
 	}
-	if (err)
+	if (err) {
+		fn->fault_jiffies = jiffies ?: 1;
 		list_for_each_entry(gs, &fn->sessions, node)
 			vco_session_fail(gs, err);
+	}
 	available = !err && vco_fn_usable(fn);
 	spin_unlock_bh(&fn->lock);
 
@@ -250,24 +258,38 @@ void vconnect_offload_fn_event(struct vconnect_offload_fn *fn,
 }
 EXPORT_SYMBOL_GPL(vconnect_offload_fn_event);
 
-static bool vco_fn_try_hold(struct vconnect_offload_fn *fn, const char *holder,
-			    const struct vconnect_offload_identity *id)
+/* How recently @fn failed: 0 if not within the quarantine, else > 0. */
+static unsigned long vco_fn_fault_age_rank(const struct vconnect_offload_fn *fn)
 {
-	int err;
+	unsigned long t = READ_ONCE(fn->fault_jiffies);
 
-	lockdep_assert_held(&vco_pool_mutex);
-	if (!vco_fn_usable(fn))
-		return false;
-	if (fn->holder[0])
-		return false;
-	err = fn->pf->ops->set_identity(fn, id);
-	if (err) {
-		pr_warn_ratelimited("%s/vf%u: programming the identity of %s failed (%d)\n",
-				    fn->pf->name, fn->index, holder, err);
-		return false;
+	if (!t || time_after_eq(jiffies, t + VCO_FAULT_QUARANTINE))
+		return 0;
+	return VCO_FAULT_QUARANTINE - (jiffies - t) + 1;
+}
+
+/*
+ * The best free function not tried yet: one that has not failed lately,
+ * else the one that failed longest ago.
+ */
+static struct vconnect_offload_fn *vco_fn_best_free(void)
+{
+	struct vconnect_offload_fn *fn, *best = NULL;
+	unsigned long rank, best_rank = ULONG_MAX;
+	struct vconnect_offload_pf *pf;
+
+	list_for_each_entry(pf, &vco_pfs, node) {
+		list_for_each_entry(fn, &pf->fns, node) {
+			if (fn->assign_tried || fn->holder[0] || !vco_fn_usable(fn))
+				continue;
+			rank = vco_fn_fault_age_rank(fn);
+			if (rank < best_rank) {
+				best = fn;
+				best_rank = rank;
+			}
+		}
 	}
-	strscpy(fn->holder, holder, sizeof(fn->holder));
-	return true;
+	return best;
 }
 
 /*
@@ -280,25 +302,28 @@ struct vconnect_offload_fn *vco_fn_assign(const char *holder,
 {
 	struct vconnect_offload_fn *fn, *found = NULL;
 	struct vconnect_offload_pf *pf;
+	int err;
 
 	mutex_lock(&vco_pool_mutex);
 	list_for_each_entry(pf, &vco_pfs, node) {
 		list_for_each_entry(fn, &pf->fns, node) {
-			if (!strcmp(fn->holder, holder) && vco_fn_usable(fn)) {
+			fn->assign_tried = false;
+			if (!found && !strcmp(fn->holder, holder) &&
+			    vco_fn_usable(fn))
 				found = fn;
-				goto out;
-			}
 		}
 	}
-	list_for_each_entry(pf, &vco_pfs, node) {
-		list_for_each_entry(fn, &pf->fns, node) {
-			if (vco_fn_try_hold(fn, holder, id)) {
-				found = fn;
-				goto out;
-			}
+	while (!found && (fn = vco_fn_best_free())) {
+		fn->assign_tried = true;
+		err = fn->pf->ops->set_identity(fn, id);
+		if (err) {
+			pr_warn_ratelimited("%s/vf%u: programming the identity of %s failed (%d)\n",
+					    fn->pf->name, fn->index, holder, err);
+			continue;
 		}
+		strscpy(fn->holder, holder, sizeof(fn->holder));
+		found = fn;
 	}
-out:
 	if (found)
 		WRITE_ONCE(found->nr_sessions, found->nr_sessions + 1);
 	mutex_unlock(&vco_pool_mutex);

@@ -110,9 +110,11 @@ struct vconnect_offload_fn {
 	bool link_down;
 	bool resetting;
 	bool gone;
+	unsigned long fault_jiffies;	/* last down event, 0: none */
 	struct list_head sessions;	/* vHBA sessions on it */
 	char holder[VCONNECT_VHBA_NAME_MAX];	/* vHBA name, "" when free */
 	unsigned int nr_sessions;
+	bool assign_tried;		/* scratch of the assignment */
 	wait_queue_head_t idle_wq;	/* nr_sessions reached 0 */
 	atomic64_t cmds;		/* commands completed through it */
 };
