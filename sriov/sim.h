@@ -175,6 +175,7 @@ struct vcsim_vf {
 	bool hung;
 	bool gone;			/* surprise-removed */
 	bool stopping;			/* being destroyed: no more faults */
+	bool watchdog_off;		/* debugfs: hangs are not detected */
 
 	struct mutex id_mutex;
 	struct vcsim_identity id;
@@ -254,6 +255,7 @@ int vcsim_vf_link_down(struct vcsim_vf *vf, unsigned int ms);
 int vcsim_vf_link_up(struct vcsim_vf *vf);
 int vcsim_vf_reset(struct vcsim_vf *vf);
 int vcsim_vf_hang(struct vcsim_vf *vf, unsigned int ms);
+int vcsim_vf_watchdog_enable(struct vcsim_vf *vf, bool on);
 int vcsim_vf_surprise_remove(struct vcsim_vf *vf, unsigned int ms);
 void vcsim_slot_remove_work(struct work_struct *work);
 void vcsim_slot_replug_work(struct work_struct *work);

@@ -11,6 +11,8 @@
  *                        VF after about 300 ms without a heartbeat)
  *   remove           MS  surprise removal; hot-plugged back after MS ms
  *                        (0: never)
+ *   watchdog         0|1 1 (default): a hang is found and ends in a VF
+ *                        reset; 0: hangs last as long as asked
  *   status               readable: state and counters
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -28,6 +30,7 @@ enum vcsim_dbg_ctl {
 	VCSIM_DBG_RESET,
 	VCSIM_DBG_HANG_MS,
 	VCSIM_DBG_REMOVE,
+	VCSIM_DBG_WATCHDOG,
 	VCSIM_DBG_NR,
 };
 
@@ -38,6 +41,7 @@ static const char *const vcsim_dbg_names[VCSIM_DBG_NR] = {
 	[VCSIM_DBG_RESET]		= "reset",
 	[VCSIM_DBG_HANG_MS]		= "hang_ms",
 	[VCSIM_DBG_REMOVE]		= "remove",
+	[VCSIM_DBG_WATCHDOG]		= "watchdog",
 };
 
 /*
@@ -85,6 +89,9 @@ static ssize_t vcsim_dbg_write(struct file *file, const char __user *ubuf,
 	case VCSIM_DBG_REMOVE:
 		ret = vcsim_vf_surprise_remove(vf, val);
 		break;
+	case VCSIM_DBG_WATCHDOG:
+		ret = vcsim_vf_watchdog_enable(vf, val);
+		break;
 	default:
 		ret = -EINVAL;
 		break;
@@ -107,6 +114,7 @@ static int vcsim_dbg_status_show(struct seq_file *m, void *v)
 	seq_printf(m, "sessions: %u\n", READ_ONCE(vf->nr_sessions));
 	seq_printf(m, "generation: %u\n", READ_ONCE(vf->gen));
 	seq_printf(m, "heartbeat: %d\n", atomic_read(&vf->heartbeat));
+	seq_printf(m, "watchdog: %d\n", !READ_ONCE(vf->watchdog_off));
 	seq_printf(m, "fail_next_login: %d\n", atomic_read(&vf->fail_next_login));
 	seq_printf(m, "cmds: %lld\n", atomic64_read(&vf->cmds));
 	seq_printf(m, "read_bytes: %lld\n", atomic64_read(&vf->read_bytes));

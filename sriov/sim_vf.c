@@ -205,9 +205,14 @@ static int vcsim_abort(struct vconnect_be_session *s, struct scsi_cmnd *sc)
 		return -EIO;
 	/* Still in the submission ring (or completed and parked): ours. */
 	vcsim_sess_withdraw(sess, sc, &in_engine);
-	if (!in_engine)
+	if (!in_engine) {
+		vcsim_info(sess->vf, "abort task on session to %s: taken back from the firmware's queues\n",
+			   sess->target);
 		return 0;
+	}
 	ret = vcsim_mbox_run(sess->vf, &m);
+	vcsim_info(sess->vf, "abort task on session to %s: engine says %d\n",
+		   sess->target, ret);
 	if (!ret) {
 		/* Dropped by the engine, or completed into the parked queue. */
 		vcsim_sess_forget(sess, sc);
@@ -424,7 +429,7 @@ static void vcsim_vf_watchdog(struct work_struct *work)
 	unsigned long limit = msecs_to_jiffies(VCSIM_WATCHDOG_LIMIT_MS);
 
 	if (hb != vf->wd_last || READ_ONCE(vf->resetting) ||
-	    READ_ONCE(vf->gone)) {
+	    READ_ONCE(vf->gone) || READ_ONCE(vf->watchdog_off)) {
 		vf->wd_last = hb;
 		vf->wd_stamp = jiffies;
 	} else if (time_after_eq(jiffies, vf->wd_stamp + limit)) {
@@ -442,6 +447,13 @@ static void vcsim_vf_watchdog(struct work_struct *work)
 	}
 	queue_delayed_work(system_wq, &vf->watchdog,
 			   msecs_to_jiffies(VCSIM_WATCHDOG_MS));
+}
+
+int vcsim_vf_watchdog_enable(struct vcsim_vf *vf, bool on)
+{
+	WRITE_ONCE(vf->watchdog_off, !on);
+	vcsim_info(vf, "firmware watchdog %s\n", on ? "enabled" : "disabled");
+	return 0;
 }
 
 /* ---- faults ---- */
