@@ -309,7 +309,7 @@ struct vconnect_offload_fn *vco_fn_assign(const char *holder,
 		list_for_each_entry(fn, &pf->fns, node) {
 			fn->assign_tried = false;
 			if (!found && !strcmp(fn->holder, holder) &&
-			    vco_fn_usable(fn))
+			    vco_fn_usable(fn) && !vco_fn_fault_age_rank(fn))
 				found = fn;
 		}
 	}

@@ -86,7 +86,10 @@ static void vhba_session_failed(struct vconnect_be_session *be, int err)
 
 	spin_lock_bh(&sess->lock);
 	if (be == sess->draining) {
-		/* The old half of a planned switch: the switch closes it. */
+		/*
+		 * The old half of a planned switch, or a lost session being
+		 * replaced: whoever replaces it closes it.
+		 */
 		sess->draining_failed = true;
 		spin_unlock_bh(&sess->lock);
 		return;
@@ -250,22 +253,41 @@ unsigned int vhba_session_held_by(struct vhba_session *sess,
  * it held go back to the block layer; with the devices blocked they wait
  * there for the next session.
  */
-static void vhba_session_teardown(struct vhba_session *sess, bool logout)
+static struct vconnect_be_session *
+vhba_session_unpublish(struct vhba_session *sess,
+		       struct vconnect_backend **backendp)
 {
 	struct vconnect_be_session *be;
-	struct vconnect_backend *backend;
 
 	lockdep_assert_held(&sess->mutex);
 	be = rcu_dereference_protected(sess->be, lockdep_is_held(&sess->mutex));
 	if (!be)
-		return;
-	backend = sess->backend;
+		return NULL;
+	*backendp = sess->backend;
 	RCU_INIT_POINTER(sess->be, NULL);
-	synchronize_rcu();		/* no queuecommand still inside be */
-	backend->ops->close(be, logout);
 	sess->backend = NULL;
+	synchronize_rcu();		/* no queuecommand still inside be */
+	return be;
+}
+
+/* Close an unpublished backend session and take back what it held. */
+static void vhba_session_close_be(struct vhba_session *sess,
+				  struct vconnect_be_session *be,
+				  struct vconnect_backend *backend, bool logout)
+{
+	backend->ops->close(be, logout);
 	vhba_backend_put(backend);
 	vhba_session_requeue(sess, be);
+}
+
+static void vhba_session_teardown(struct vhba_session *sess, bool logout)
+{
+	struct vconnect_backend *backend;
+	struct vconnect_be_session *be;
+
+	be = vhba_session_unpublish(sess, &backend);
+	if (be)
+		vhba_session_close_be(sess, be, backend, logout);
 }
 
 /* ---- login ---- */
@@ -446,6 +468,8 @@ static void vhba_session_recovery_work(struct work_struct *work)
 	struct vhba_session *sess = container_of(to_delayed_work(work),
 						 struct vhba_session,
 						 recovery_work);
+	struct vconnect_be_session *lost = NULL;
+	struct vconnect_backend *lost_backend;
 	struct vhba *vhba = sess->vhba;
 	int ret;
 
@@ -468,16 +492,36 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		if (!sess->failed_ns)
 			sess->failed_ns = sess->recovery_start_ns;
 		spin_unlock_bh(&sess->lock);
-		vhba_session_teardown(sess, false);
+		/*
+		 * Log in again before closing the lost session: its close
+		 * (a dead connection, a reset function) then costs no stall.
+		 * The same ISID makes the target reinstate, so none of the
+		 * lost session's tasks runs after the new session starts.
+		 */
+		lost = vhba_session_unpublish(sess, &lost_backend);
+		/* Whatever it reports from now on is history. */
+		spin_lock_bh(&sess->lock);
+		sess->draining = lost;
+		spin_unlock_bh(&sess->lock);
 		vhba_notify(VCONNECT_EVENT_RECOVERY_START, vhba, sess,
 			    READ_ONCE(sess->last_error), 0);
 	}
 
 	if (sess->detaching || (sess->state != VCONNECT_SESSION_RECOVERING &&
-				sess->state != VCONNECT_SESSION_FAILED))
+				sess->state != VCONNECT_SESSION_FAILED)) {
+		ret = -ECANCELED;
+	} else {
+		ret = vhba_session_try_login(sess);
+	}
+	/* Its commands wait, blocked, for the new session (or the timeout). */
+	if (lost) {
+		vhba_session_close_be(sess, lost, lost_backend, false);
+		spin_lock_bh(&sess->lock);
+		sess->draining = NULL;
+		spin_unlock_bh(&sess->lock);
+	}
+	if (ret == -ECANCELED)
 		goto out;
-
-	ret = vhba_session_try_login(sess);
 	if (!ret) {
 		u64 stall_us = (local_clock() - sess->failed_ns) /
 			       NSEC_PER_USEC;

@@ -81,7 +81,10 @@ struct vhba_session {
 	char where[VHBA_WHERE_MAX];	/* datapath carrying it, or "" */
 	char lost_where[VHBA_WHERE_MAX];	/* where it ran when lost */
 	int lost_error;			/* why it was lost */
-	/* The old backend session of a planned switch, while it drains. */
+	/*
+	 * The old backend session of a planned switch while it drains, or
+	 * a lost one while recovery logs in again: its failures are ignored.
+	 */
 	struct vconnect_be_session *draining;
 	bool draining_failed;
 	u64 failed_ns;			/* when the backend reported failure */
