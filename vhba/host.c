@@ -44,7 +44,9 @@ static int vhba_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 /*
  * The error handler runs only once every outstanding command of the host
  * has completed or timed out, so the commands a task management function
- * covers are all owned by it.
+ * covers are all owned by it. A reset from SG_SCSI_RESET (sg_reset -d/-t)
+ * is not: the commands it covers may still be in flight, see
+ * vhba_reset_hand_back().
  */
 static struct vhba_session *vhba_cmd_session(struct scsi_cmnd *sc)
 {
@@ -82,10 +84,46 @@ static const char *const vhba_tmf_names[] = {
 	[VHBA_TMF_TARGET_RESET]	= "target warm reset",
 };
 
+/* What a successful LUN or target reset took from the backend. */
+struct vhba_reset_scope {
+	struct vhba_session *sess;
+	u64 lun;
+	bool all_luns;			/* target warm reset */
+	unsigned int retried;
+};
+
+/*
+ * The backend dropped, without task_done, every command the reset covers:
+ * those still marked as owned by it (cmd->sess) are exactly those. The
+ * ones the midlayer still waits for go back with DID_RESET and are
+ * retried (scsi_io_completion); timed-out ones (SCMD_STATE_COMPLETE set)
+ * and the error handler's own commands belong to the error handler and
+ * are left to it: only the ownership mark goes, so an abort of one of
+ * them finds nothing to abort.
+ */
+static bool vhba_reset_hand_back(struct scsi_cmnd *sc, void *data)
+{
+	struct vhba_reset_scope *rs = data;
+	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+
+	if (READ_ONCE(cmd->sess) != rs->sess ||
+	    (!rs->all_luns && sc->device->lun != rs->lun))
+		return true;
+	WRITE_ONCE(cmd->sess, NULL);
+	if (sc->submitter != SUBMITTED_BY_BLOCK_LAYER ||
+	    test_bit(SCMD_STATE_COMPLETE, &sc->state))
+		return true;
+	sc->result = DID_RESET << 16;
+	scsi_done(sc);
+	rs->retried++;
+	return true;
+}
+
 /* Run a TMF on the session's current backend session. */
 static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 		    enum vhba_tmf tmf)
 {
+	struct vhba_reset_scope rs = { .sess = sess, .lun = sc->device->lun };
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
 	struct vconnect_be_session *be;
 	int ret;
@@ -108,17 +146,35 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 		}
 		ret = be->backend->ops->abort(be, sc);
 		break;
-	case VHBA_TMF_LUN_RESET:
-		ret = be->backend->ops->lun_reset(be, sc->device->lun);
-		break;
 	default:
-		ret = be->backend->ops->target_reset(be);
+		/*
+		 * Out of the error handler (SG_SCSI_RESET) other commands
+		 * are in flight. The ioctl set tmf_in_progress, so no new
+		 * command is dispatched; wait out those already inside
+		 * queuecommand (blk-mq dispatches under rcu_read_lock()),
+		 * so that every command the backend holds once the reset
+		 * is done was there before it and was dropped by it.
+		 */
+		synchronize_rcu();
+		if (tmf == VHBA_TMF_LUN_RESET) {
+			ret = be->backend->ops->lun_reset(be, rs.lun);
+		} else {
+			rs.all_luns = true;
+			ret = be->backend->ops->target_reset(be);
+		}
+		if (!ret)
+			scsi_host_busy_iter(sess->vhba->shost,
+					    vhba_reset_hand_back, &rs);
 		break;
 	}
 	mutex_unlock(&sess->mutex);
 	if (ret)
 		return FAILED;
 	WRITE_ONCE(cmd->sess, NULL);
+	if (rs.retried)
+		sdev_printk(KERN_INFO, sc->device,
+			    "%s: %u commands in flight handed back for retry\n",
+			    vhba_tmf_names[tmf], rs.retried);
 	return SUCCESS;
 }
 

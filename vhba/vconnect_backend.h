@@ -14,13 +14,13 @@
  *   returns: ops->close() (the backend forgets all its tasks; vhba requeues
  *   them), a successful ops->abort() for that task, or a successful
  *   ops->lun_reset()/ops->target_reset() covering it (the backend drops
- *   them without task_done; the SCSI midlayer owns them again).
+ *   them without task_done; vhba owns them again).
+ *   When a task management op returns, the backend is inside no task_done()
+ *   for a task it covered: vhba then completes the covered tasks the SCSI
+ *   midlayer still waits for (a reset from sg_reset while others are in
+ *   flight) with DID_RESET, and leaves timed-out ones to the error handler.
  *   After close() returns the backend touches no task and calls no owner op.
  *   vhba never runs close() concurrently with a task management op.
- *
- * Known gap: a LUN or target reset outside the SCSI error handler (sg_reset
- * on a busy device) drops the covered commands without task_done, so they
- * wait for their command timeout.
  */
 #ifndef _VCONNECT_BACKEND_H
 #define _VCONNECT_BACKEND_H

@@ -93,7 +93,7 @@
 enum fault {
 	F_NONE, F_BAD_OPCODE, F_LONG_DSL, F_UNKNOWN_ITT, F_BAD_HDIGEST,
 	F_BAD_DDIGEST, F_TRUNCATED, F_STALL, F_DATAIN_OVERFLOW, F_BAD_DATASN,
-	F_REJECT, F_ASYNC_LOGOUT, F_ASYNC_DROP,
+	F_REJECT, F_ASYNC_LOGOUT, F_ASYNC_DROP, F_HOLD,
 };
 
 static const char *const fault_names[] = {
@@ -110,6 +110,7 @@ static const char *const fault_names[] = {
 	[F_REJECT] = "reject",
 	[F_ASYNC_LOGOUT] = "async-logout",
 	[F_ASYNC_DROP] = "async-drop",
+	[F_HOLD] = "hold",
 };
 #define N_FAULTS (sizeof(fault_names) / sizeof(fault_names[0]))
 
@@ -120,6 +121,23 @@ static int fault_needs_datain(enum fault f)
 	       f == F_DATAIN_OVERFLOW || f == F_BAD_DATASN;
 }
 
+/* How the target answers a task management function (--tmf). */
+enum tmf_action { TMF_COMPLETE, TMF_REJECT, TMF_IGNORE };
+
+static const char *const tmf_action_names[] = {
+	[TMF_COMPLETE] = "complete",
+	[TMF_REJECT] = "reject",
+	[TMF_IGNORE] = "ignore",
+};
+
+#define TMF_FUNCS	9	/* functions 1..8 */
+
+static const char *const tmf_func_names[TMF_FUNCS] = {
+	[1] = "abort-task",
+	[5] = "lun-reset",
+	[6] = "target-warm-reset",
+};
+
 /* ---- configuration and shared state -------------------------------------- */
 
 static struct {
@@ -129,6 +147,11 @@ static struct {
 	enum fault fault;
 	unsigned int fault_after;
 	long fault_count;		/* -1: unlimited */
+	unsigned int delay_ms;		/* hold READ/WRITE responses this long */
+	unsigned long max_logins;	/* normal-session logins; 0: no limit */
+	int fault_lba_set;
+	uint64_t fault_lba;		/* only READ/WRITEs covering it count */
+	enum tmf_action tmf[TMF_FUNCS];
 	const char *log_path;
 	int digest;			/* offer CRC32C */
 	int initial_r2t;		/* our InitialR2T value */
@@ -287,7 +310,29 @@ static void put_digest(uint8_t *p, uint32_t crc)
 
 /* ---- connection state --------------------------------------------------------- */
 
+/* What a SCSI command produced (see emulate()). */
+struct result {
+	uint8_t status;
+	uint8_t sense[18];
+	int has_sense;
+	const uint8_t *data;	/* data-in */
+	uint32_t len;		/* bytes the command returns (before EDTL) */
+	int rw;			/* 1 read, 2 write */
+	uint64_t off;		/* LUN byte offset for RW */
+	uint32_t bytes;		/* RW length in bytes */
+	const char *name;
+};
+
 #define MAX_TASKS	64
+#define MAX_HELD	8
+#define MAX_DELAYED	64
+
+struct delayed {		/* a READ/WRITE response due later (--delay-ms) */
+	struct timespec due;
+	uint8_t bhs[BHS_LEN];
+	uint32_t itt, edtl, r2ts;
+	struct result r;
+};
 
 struct wtask {			/* a WRITE waiting for its data */
 	int used;
@@ -335,6 +380,10 @@ struct conn {
 	/* faults */
 	unsigned int rw_count;
 	int fault_done;			/* this connection already faulted */
+	uint32_t held[MAX_HELD];	/* ITTs whose response is withheld */
+	unsigned int nheld;
+	struct delayed delayed[MAX_DELAYED];	/* in due order */
+	unsigned int ndelayed;
 
 	/* receive buffer */
 	uint8_t bhs[BHS_LEN];
@@ -930,6 +979,12 @@ static int do_login(struct conn *c)
 			ls->fail_class = 2;
 			ls->fail_detail = 0x0a;	/* session does not exist */
 		}
+		if (!ls->fail_class && !c->discovery && cfg.max_logins &&
+		    __atomic_load_n(&sh->logins, __ATOMIC_RELAXED) -
+		    __atomic_load_n(&sh->disc_logins, __ATOMIC_RELAXED) >= cfg.max_logins) {
+			ls->fail_class = 3;
+			ls->fail_detail = 1;	/* service unavailable (--max-logins) */
+		}
 		if (!ls->fail_class && transit && csg == 0 && ls->auth_offered && !ls->auth_ok) {
 			ls->fail_class = 2;
 			ls->fail_detail = 1;
@@ -993,18 +1048,6 @@ out:
 }
 
 /* ---- SCSI emulation ------------------------------------------------------------- */
-
-struct result {
-	uint8_t status;
-	uint8_t sense[18];
-	int has_sense;
-	const uint8_t *data;	/* data-in */
-	uint32_t len;		/* bytes the command returns (before EDTL) */
-	int rw;			/* 1 read, 2 write */
-	uint64_t off;		/* LUN byte offset for RW */
-	uint32_t bytes;		/* RW length in bytes */
-	const char *name;
-};
 
 static void check(struct result *r, uint8_t key, uint8_t asc, uint8_t ascq)
 {
@@ -1418,6 +1461,10 @@ static int fault_applies(struct conn *c, const struct cmdctx *x, const struct re
 
 	if (f == F_NONE || !r->rw || c->fault_done || c->discovery)
 		return 0;
+	if (cfg.fault_lba_set &&
+	    (cfg.fault_lba < r->off / BLOCK_SIZE ||
+	     cfg.fault_lba >= (r->off + r->bytes) / BLOCK_SIZE))
+		return 0;
 	if (fault_needs_datain(f) &&
 	    !(r->rw == 1 && r->status == SAM_GOOD && r->len >= 2 && x->edtl >= 2))
 		return 0;
@@ -1583,6 +1630,13 @@ static int inject(struct conn *c, const struct cmdctx *x, const struct result *r
 		       fn, c->id, x->itt, detail);
 		send_reject(c, REJ_PROTOCOL, x->bhs);
 		break;
+	case F_HOLD:
+		if (c->nheld == MAX_HELD)
+			return respond_normal(c, x, r, 0);
+		c->held[c->nheld++] = x->itt;
+		logmsg("fault %s injected on conn %u (itt 0x%x): response withheld (NOP-Outs still answered), for %s",
+		       fn, c->id, x->itt, detail);
+		return 0;
 	case F_ASYNC_LOGOUT:
 	case F_ASYNC_DROP:
 		memset(h, 0, BHS_LEN);
@@ -1621,6 +1675,61 @@ static int inject(struct conn *c, const struct cmdctx *x, const struct result *r
 	return -1;
 }
 
+/* Queue a READ/WRITE response to be sent cfg.delay_ms from now. */
+static void delay_response(struct conn *c, const struct cmdctx *x, const struct result *r)
+{
+	struct delayed *d = &c->delayed[c->ndelayed++];
+
+	clock_gettime(CLOCK_MONOTONIC, &d->due);
+	d->due.tv_nsec += (long)(cfg.delay_ms % 1000) * 1000000L;
+	d->due.tv_sec += cfg.delay_ms / 1000 + d->due.tv_nsec / 1000000000L;
+	d->due.tv_nsec %= 1000000000L;
+	memcpy(d->bhs, x->bhs, BHS_LEN);
+	d->itt = x->itt;
+	d->edtl = x->edtl;
+	d->r2ts = x->r2ts;
+	d->r = *r;
+}
+
+/*
+ * Send the delayed responses that are due. Returns the milliseconds until
+ * the next one is, -1 when none is left, -2 when the connection failed.
+ */
+static int send_due(struct conn *c)
+{
+	while (c->ndelayed) {
+		struct delayed d = c->delayed[0];
+		struct cmdctx x = { .bhs = d.bhs, .itt = d.itt, .edtl = d.edtl,
+				    .r2ts = d.r2ts, .name = d.r.name };
+		double left = -since(&d.due);
+
+		if (left > 0)
+			return (int)(left * 1000) + 1;
+		memmove(&c->delayed[0], &c->delayed[1], --c->ndelayed * sizeof(d));
+		if (respond_normal(c, &x, &d.r, 0) < 0)
+			return -2;
+	}
+	return -1;
+}
+
+/* Forget delayed responses: the one of @itt, or all (RSVD_TAG). */
+static unsigned int undelay(struct conn *c, uint32_t itt)
+{
+	unsigned int i = 0, n = 0;
+
+	while (i < c->ndelayed) {
+		if (itt == RSVD_TAG || c->delayed[i].itt == itt) {
+			memmove(&c->delayed[i], &c->delayed[i + 1],
+				(c->ndelayed - i - 1) * sizeof(c->delayed[0]));
+			c->ndelayed--;
+			n++;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
 /* Respond to a finished command, injecting the fault if it is due. */
 static int respond(struct conn *c, const struct cmdctx *x, const struct result *r)
 {
@@ -1628,6 +1737,10 @@ static int respond(struct conn *c, const struct cmdctx *x, const struct result *
 		if (claim_fault())
 			return inject(c, x, r, cfg.fault);
 		c->fault_done = 1;	/* budget used up elsewhere */
+	}
+	if (cfg.delay_ms && r->rw && c->ndelayed < MAX_DELAYED) {
+		delay_response(c, x, r);
+		return 0;
 	}
 	return respond_normal(c, x, r, 0) < 0 ? -1 : 0;
 }
@@ -1821,19 +1934,49 @@ static int nop_out(struct conn *c)
 	return send_pdu(c, h, c->data, n, 0);
 }
 
+/* Forget a withheld response; 1 if @itt was held. */
+static int unhold(struct conn *c, uint32_t itt)
+{
+	for (unsigned int i = 0; i < c->nheld; i++) {
+		if (c->held[i] == itt) {
+			c->held[i] = c->held[--c->nheld];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int task_mgmt(struct conn *c)
 {
 	const uint8_t *b = c->bhs;
 	uint8_t h[BHS_LEN] = { OP_TMF_RSP, FL_FINAL };
 	uint8_t func = b[1] & 0x7f, resp = 0;
 	uint32_t ref = get32(b + 20);
+	enum tmf_action act = func < TMF_FUNCS ? cfg.tmf[func] : TMF_COMPLETE;
+	char note[64] = "";
 	struct wtask *t;
 	int close_after = 0;
 
+	if (act == TMF_IGNORE) {
+		logmsg("conn %u: task management function %u (ref itt 0x%x) not answered (--tmf)",
+		       c->id, func, ref);
+		return 0;
+	}
+	if (act == TMF_REJECT)
+		func = 0;	/* answered below with Function rejected */
+
 	switch (func) {
+	case 0:
+		resp = 255;
+		snprintf(note, sizeof(note), " (rejected: --tmf)");
+		break;
 	case 1:			/* ABORT TASK */
 		t = find_task(c, ref);
-		if (t)
+		if (unhold(c, ref))
+			snprintf(note, sizeof(note), " (withheld task dropped)");
+		else if (undelay(c, ref))
+			snprintf(note, sizeof(note), " (delayed task dropped)");
+		else if (t)
 			t->used = 0;	/* aborted: it gets no response */
 		else if (get32(b + 32) - c->exp_cmdsn >= CMD_WINDOW)
 			resp = 1;	/* done already (RFC 7143 11.5.1 b) */
@@ -1841,6 +1984,12 @@ static int task_mgmt(struct conn *c)
 	case 2: case 4: case 5: case 6: case 7:
 		for (int i = 0; i < MAX_TASKS; i++)
 			c->tasks[i].used = 0;
+		if (c->nheld)
+			snprintf(note, sizeof(note), " (%u withheld tasks dropped)", c->nheld);
+		else if (c->ndelayed)
+			snprintf(note, sizeof(note), " (%u delayed tasks dropped)", c->ndelayed);
+		c->nheld = 0;
+		undelay(c, RSVD_TAG);
 		close_after = func == 7;
 		break;
 	case 3:			/* CLEAR ACA */
@@ -1852,8 +2001,8 @@ static int task_mgmt(struct conn *c)
 		resp = 5;
 		break;
 	}
-	logmsg("conn %u: task management function %u (ref itt 0x%x) -> response %u",
-	       c->id, func, ref, resp);
+	logmsg("conn %u: task management function %u (ref itt 0x%x) -> response %u%s",
+	       c->id, b[1] & 0x7f, ref, resp, note);
 	memcpy(h + 16, b + 16, 4);
 	h[2] = resp;
 	fill_sn(c, h, 1);
@@ -1968,6 +2117,21 @@ static void full_feature(struct conn *c)
 		uint8_t op;
 		int r, rc = 0;
 
+		if (c->ndelayed) {
+			int ms = send_due(c);
+
+			if (ms == -2)
+				return;
+			if (ms >= 0) {
+				struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+				r = poll(&p, 1, ms);
+				if (r < 0 && errno != EINTR)
+					return;
+				if (r <= 0)
+					continue;	/* something is due */
+			}
+		}
 		r = recv_pdu(c, OUR_MRDSL);
 		if (r == 0)
 			logmsg("conn %u: initiator closed the connection", c->id);
@@ -2123,19 +2287,52 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: hostile_target --listen ADDR:PORT --target IQN [--size-mb N]\n"
 "                      [--fault KIND] [--fault-after N] [--fault-count M]\n"
-"                      [--fault-linger SECS] [--digest] [--initial-r2t yes|no]\n"
-"                      [--log FILE] [--verbose]\n"
+"                      [--fault-linger SECS] [--fault-lba LBA] [--delay-ms MS]\n"
+"                      [--max-logins N]\n"
+"                      [--tmf FUNC=ACTION[,FUNC=ACTION...]]\n"
+"                      [--digest] [--initial-r2t yes|no] [--log FILE] [--verbose]\n"
 "A minimal iSCSI target with one RAM LUN; with --fault it sends one bad\n"
 "PDU in place of the response to the Nth READ/WRITE of a connection.\n"
 "KIND:");
 	for (size_t i = 1; i < N_FAULTS; i++)
 		fprintf(f, " %s", fault_names[i]);
-	fprintf(f, "\nSee selftests/tools/README.rst.\n");
+	fprintf(f, "\nFUNC: abort-task lun-reset target-warm-reset all\n"
+		   "ACTION: complete reject ignore\n"
+		   "See selftests/tools/README.rst.\n");
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *v)
 {
 	return parse_num(s, v) || *v > max ? -1 : 0;
+}
+
+/* --tmf abort-task=reject,lun-reset=ignore,... */
+static int parse_tmf(char *spec)
+{
+	char *save = NULL, *item;
+
+	for (item = strtok_r(spec, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		int act = -1, func = -1;
+
+		if (!eq)
+			return -1;
+		*eq = 0;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(eq + 1, tmf_action_names[i]))
+				act = i;
+		if (!strcmp(item, "all"))
+			func = 0;
+		for (int i = 1; i < TMF_FUNCS; i++)
+			if (tmf_func_names[i] && !strcmp(item, tmf_func_names[i]))
+				func = i;
+		if (act < 0 || func < 0)
+			return -1;
+		for (int i = 1; i < TMF_FUNCS; i++)
+			if (func == 0 || i == func)
+				cfg.tmf[i] = act;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -2148,6 +2345,10 @@ int main(int argc, char **argv)
 		{ "fault-after", required_argument, NULL, 'a' },
 		{ "fault-count", required_argument, NULL, 'c' },
 		{ "fault-linger", required_argument, NULL, 'g' },
+		{ "fault-lba", required_argument, NULL, 'B' },
+		{ "tmf", required_argument, NULL, 'T' },
+		{ "delay-ms", required_argument, NULL, 'D' },
+		{ "max-logins", required_argument, NULL, 'M' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "digest", no_argument, NULL, 'd' },
 		{ "initial-r2t", required_argument, NULL, 'r' },
@@ -2164,7 +2365,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:L:dr:vh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:L:dr:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l': cfg.listen = optarg; break;
 		case 't': cfg.target = optarg; break;
@@ -2197,6 +2398,26 @@ int main(int argc, char **argv)
 			if (parse_ulong(optarg, 3600, &v))
 				goto bad;
 			fault_linger = v ? v : 0.001;
+			break;
+		case 'B':
+			if (parse_ulong(optarg, ~0ul, &v))
+				goto bad;
+			cfg.fault_lba = v;
+			cfg.fault_lba_set = 1;
+			break;
+		case 'T':
+			if (parse_tmf(optarg))
+				goto bad;
+			break;
+		case 'D':
+			if (parse_ulong(optarg, 60000, &v))
+				goto bad;
+			cfg.delay_ms = v;
+			break;
+		case 'M':
+			if (parse_ulong(optarg, 1u << 30, &v))
+				goto bad;
+			cfg.max_logins = v;
 			break;
 		case 'L': cfg.log_path = optarg; break;
 		case 'd': cfg.digest = 1; break;
@@ -2263,6 +2484,12 @@ int main(int argc, char **argv)
 	       cfg.target, (unsigned long long)lun_blocks, BLOCK_SIZE,
 	       (unsigned long long)cfg.size_mb, fault_names[cfg.fault], cfg.fault_after,
 	       cfg.fault_count, cfg.digest ? "; digests offered" : "");
+	for (int i = 1; i < TMF_FUNCS; i++)
+		if (cfg.tmf[i] != TMF_COMPLETE && tmf_func_names[i])
+			logmsg("task management function %u (%s): %s", i,
+			       tmf_func_names[i], tmf_action_names[cfg.tmf[i]]);
+	if (cfg.delay_ms)
+		logmsg("READ/WRITE responses delayed by %u ms", cfg.delay_ms);
 	logmsg("listening on %s", shown);
 	if (log_fd != 2)
 		fprintf(stderr, "listening on %s\n", shown);
