@@ -86,7 +86,7 @@ static const char *const vhba_tmf_names[] = {
 
 /* What a successful LUN or target reset took from the backend. */
 struct vhba_reset_scope {
-	struct vhba_session *sess;
+	struct vconnect_be_session *be;
 	u64 lun;
 	bool all_luns;			/* target warm reset */
 	unsigned int retried;
@@ -94,7 +94,7 @@ struct vhba_reset_scope {
 
 /*
  * The backend dropped, without task_done, every command the reset covers:
- * those still marked as owned by it (cmd->sess) are exactly those. The
+ * those still marked as owned by it (cmd->be) are exactly those. The
  * ones the midlayer still waits for go back with DID_RESET and are
  * retried (scsi_io_completion); timed-out ones (SCMD_STATE_COMPLETE set)
  * and the error handler's own commands belong to the error handler and
@@ -106,9 +106,10 @@ static bool vhba_reset_hand_back(struct scsi_cmnd *sc, void *data)
 	struct vhba_reset_scope *rs = data;
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
 
-	if (READ_ONCE(cmd->sess) != rs->sess ||
+	if (READ_ONCE(cmd->be) != rs->be ||
 	    (!rs->all_luns && sc->device->lun != rs->lun))
 		return true;
+	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
 	if (sc->submitter != SUBMITTED_BY_BLOCK_LAYER ||
 	    test_bit(SCMD_STATE_COMPLETE, &sc->state))
@@ -123,7 +124,7 @@ static bool vhba_reset_hand_back(struct scsi_cmnd *sc, void *data)
 static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 		    enum vhba_tmf tmf)
 {
-	struct vhba_reset_scope rs = { .sess = sess, .lun = sc->device->lun };
+	struct vhba_reset_scope rs = { .lun = sc->device->lun };
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
 	struct vconnect_be_session *be;
 	int ret;
@@ -139,8 +140,12 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 	}
 	switch (tmf) {
 	case VHBA_TMF_ABORT_TASK:
-		/* Not held by the backend (completed or requeued): done. */
-		if (READ_ONCE(cmd->sess) != sess) {
+		/*
+		 * Not held by this backend session (completed, or taken
+		 * back by recovery or a switch, which hold sess->mutex as
+		 * we do): done.
+		 */
+		if (READ_ONCE(cmd->be) != be) {
 			ret = 0;
 			break;
 		}
@@ -162,6 +167,7 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 			rs.all_luns = true;
 			ret = be->backend->ops->target_reset(be);
 		}
+		rs.be = be;
 		if (!ret)
 			scsi_host_busy_iter(sess->vhba->shost,
 					    vhba_reset_hand_back, &rs);
@@ -170,6 +176,7 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 	mutex_unlock(&sess->mutex);
 	if (ret)
 		return FAILED;
+	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
 	if (rs.retried)
 		sdev_printk(KERN_INFO, sc->device,
@@ -251,6 +258,8 @@ static struct scsi_host_template vhba_sht = {
 	.eh_device_reset_handler = vhba_eh_device_reset,
 	.eh_target_reset_handler = vhba_eh_target_reset,
 	.eh_host_reset_handler	= vhba_eh_host_reset,
+	/* The host reset returns once the sessions are logged in again. */
+	.skip_settle_delay	= 1,
 	.slave_configure	= vhba_slave_configure,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.can_queue		= VHBA_CAN_QUEUE,

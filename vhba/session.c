@@ -207,6 +207,9 @@ static bool vhba_requeue_one(struct scsi_cmnd *sc, void *data)
 		return true;
 	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
+	/* Timed out: the error handler owns it and its result. */
+	if (test_bit(SCMD_STATE_COMPLETE, &sc->state))
+		return true;
 	/* Not a retry: the target never saw a result for it. */
 	sc->result = DID_REQUEUE << 16;
 	scsi_done(sc);
