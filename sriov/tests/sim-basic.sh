@@ -128,6 +128,22 @@ done
 wr $D0/sriov_numvfs 0 || fail "numvfs 0 with a removed VF"
 wr $D0/sriov_numvfs 2 || fail "numvfs 2 again"
 
+note "--- create/delete loop (slab)"
+wr $BUS/new_device "5 8" && wr $BUS/devices/vcsim5/sriov_numvfs 8 &&
+	wr $BUS/devices/vcsim5/sriov_numvfs 0 && wr $BUS/del_device 5 || fail "warm-up"
+sync; echo 2 >/proc/sys/vm/drop_caches
+s0=$(vc_slab_kib)
+for i in $(seq 20); do
+	wr $BUS/new_device "5 8" || fail "new_device 5 ($i)"
+	wr $BUS/devices/vcsim5/sriov_numvfs 8 || fail "numvfs 8 ($i)"
+	wr $DBG/vcsim5/vf3/reset 1 || fail "reset ($i)"
+	wr $BUS/del_device 5 || fail "del_device 5 ($i)"
+done
+sync; echo 2 >/proc/sys/vm/drop_caches
+s1=$(vc_slab_kib)
+note "slab: $s0 KiB before, $s1 KiB after 20 device lifecycles with 8 VFs each"
+[ $((s1 - s0)) -lt 1024 ] || fail "slab grew by $((s1 - s0)) KiB"
+
 note "--- a vHBA on a VF"
 if ! "$VCTL" help 2>&1 | grep -q offload; then
 	note "vconnectctl has no offload support: skipping the vHBA part"
