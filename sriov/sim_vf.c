@@ -378,8 +378,10 @@ static int vcsim_vf_reset_locked(struct vcsim_vf *vf,
 	cancel_delayed_work(&vf->hang_end_work);
 	wake_up_all(&vf->wq);
 	atomic64_inc(&vf->resets);
-	vcsim_vf_lose_sessions(vf, -EIO);
+	/* The event first: vconnect then knows why the sessions went. */
 	vcsim_vf_event(vf, ev);
+	vcsim_vf_lose_sessions(vf, ev == VCONNECT_OFFLOAD_FW_ERROR ?
+				   -EREMOTEIO : -ESHUTDOWN);
 	queue_delayed_work(system_wq, &vf->reset_done_work,
 			   msecs_to_jiffies(VCSIM_RESET_MS));
 	return 0;
@@ -514,8 +516,8 @@ int vcsim_vf_link_down(struct vcsim_vf *vf, unsigned int ms)
 		vcsim_info(vf, "link down injected, until link_up is written\n");
 	if (!was_down) {
 		atomic64_inc(&vf->link_downs);
-		vcsim_vf_lose_sessions(vf, -ENETUNREACH);
 		vcsim_vf_event(vf, VCONNECT_OFFLOAD_LINK_DOWN);
+		vcsim_vf_lose_sessions(vf, -ENETDOWN);
 	}
 	if (ms)
 		mod_delayed_work(system_wq, &vf->link_up_work,
@@ -596,8 +598,8 @@ int vcsim_vf_surprise_remove(struct vcsim_vf *vf, unsigned int ms)
 			   ms);
 	else
 		vcsim_info(vf, "surprise removal injected, not coming back\n");
-	vcsim_vf_lose_sessions(vf, -ENODEV);
 	vcsim_vf_event(vf, VCONNECT_OFFLOAD_FN_REMOVED);
+	vcsim_vf_lose_sessions(vf, -ENODEV);
 	queue_work(system_long_wq, &slot->remove_work);
 	mutex_unlock(&vf->mutex);
 	return 0;
