@@ -14,7 +14,7 @@
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 . "$(dirname "$0")/../lib/switch-lib.sh"
 
-set -e
+set -e -o pipefail
 P=${SWITCH_PLANNED:-50}
 F=${SWITCH_FAULTS:-20}
 OUT=${VCONNECT_RESULTS:-/tmp}/switch-bench
@@ -34,11 +34,26 @@ dd if=/dev/urandom of="$disk" bs=1M count=256 oflag=direct status=none
 
 "$VCTL" -j monitor vhba sb >events.json 2>&1 &
 mon=$!
-fio --name=load --filename="$disk" --direct=1 --ioengine=libaio \
-	--rw=randrw --bs=4k --iodepth=32 --time_based --runtime=3600 \
-	--output-format=json --output=fio.json &
-fio=$!
-sleep 3
+
+# load PHASE: 4k random read/write at QD 32 until stopped; fio's
+# completion latencies per phase are the guest's own view of the stalls.
+load() {
+	fio --name="$1" --filename="$disk" --direct=1 --ioengine=libaio \
+		--rw=randrw --bs=4k --iodepth=32 --time_based --runtime=3600 \
+		--output-format=json --output="fio-$1.json" &
+	fio=$!
+	sleep 3
+}
+load_stop() {
+	kill -INT $fio
+	wait $fio || true
+}
+
+load quiet
+sleep 20
+load_stop
+
+load planned
 
 t0=$SECONDS
 for i in $(seq "$P"); do
@@ -48,6 +63,9 @@ for i in $(seq "$P"); do
 	sleep 0.2
 done
 note "$((2 * P)) planned switches in $((SECONDS - t0)) s"
+load_stop
+
+load unplanned
 
 cur_vf() {
 	local dp
@@ -76,8 +94,7 @@ for fault in link reset hang remove; do
 	note "$F x $fault in $((SECONDS - t0)) s"
 	wait_for "[ -e $SIM_BUS/devices/vcsim0/vf0 ] && [ -e $SIM_BUS/devices/vcsim0/vf1 ]" 10
 done
-kill -INT $fio
-wait $fio || true
+load_stop
 kill $mon; wait $mon 2>/dev/null || true
 "$VCTL" vhba show sb
 errors=$(vc_sess sb errors)
@@ -85,10 +102,9 @@ errors=$(vc_sess sb errors)
 lio_stop swbench
 vc_unload
 
-python3 - events.json fio.json "$errors" <<'PY' | tee report.txt
+python3 - events.json "$errors" <<'PY' | tee report.txt
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-job = json.load(open(sys.argv[2]))["jobs"][0]
 groups = {}
 for e in ev:
     if e.get("event") != "switch":
@@ -101,6 +117,15 @@ for kind, es in sorted(groups.items()):
     st = sorted(e.get("stall-us", 0) / 1e3 for e in es)
     tm = sorted(e.get("time-us", 0) / 1e3 for e in es)
     print("%-24s %5d %10.2f %10.2f %10.2f %12.1f" % (kind, len(st), pct(st, .5), pct(st, .99), st[-1], pct(tm, .5)))
-print("fio: %d errors, read %.0f IOPS, write %.0f IOPS over the run; session errors %s" %
-      (job["error"], job["read"]["iops"], job["write"]["iops"], sys.argv[3]))
+print()
+print("%-10s %8s %8s %10s %10s %10s %7s" % ("fio phase", "r IOPS", "w IOPS", "p99 ms", "p99.9 ms", "max ms", "errors"))
+for phase in ("quiet", "planned", "unplanned"):
+    raw = open("fio-%s.json" % phase).read()
+    job = json.loads(raw[raw.index("{"):])["jobs"][0]  # after "terminating"
+    clat = [job[d]["clat_ns"] for d in ("read", "write")]
+    p = lambda k: max(c["percentile"].get(k, 0) for c in clat) / 1e6
+    print("%-10s %8.0f %8.0f %10.1f %10.1f %10.1f %7d" % (
+        phase, job["read"]["iops"], job["write"]["iops"], p("99.000000"),
+        p("99.900000"), max(c["max"] for c in clat) / 1e6, job["error"]))
+print("session errors:", sys.argv[2])
 PY
