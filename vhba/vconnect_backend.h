@@ -124,7 +124,7 @@ struct vconnect_session_owner_ops {
 	 * per session, any context. The owner will call ops->close().
 	 */
 	void (*failed)(struct vconnect_be_session *s, int err);
-	/* An asynchronous event; process context, may not sleep long. */
+	/* An asynchronous event; any context, including softirq; no sleeping. */
 	void (*event)(struct vconnect_be_session *s,
 		      enum vconnect_session_event ev, u64 lun);
 };
