@@ -790,6 +790,12 @@ static int vcsw_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 	size_t done = 0;
 	int err = 0;
 
+	/*
+	 * Stopped: tcp_read_sock() offers the rest of a partly used skb
+	 * again whatever desc->count says; only 0 ends its loop.
+	 */
+	if (conn->rx_err)
+		return 0;
 	for (;;) {
 		u32 n;
 
