@@ -4,22 +4,23 @@
  *
  * During login (state VCSW_CONN_LOGIN) one thread uses the socket
  * synchronously, bounded by socket timeouts derived from the login
- * deadline. In full feature phase the RX kthread owns the receive side and
- * the TX work item owns the send side (datapath.c); both block on the
- * socket without timeouts, and the NOP-Out timer is what detects a peer
- * that stalls.
+ * deadline. In full feature phase the socket's data_ready callback parses
+ * the receive side (below, "full feature phase RX") and the TX work item
+ * owns the send side (datapath.c), blocking without a timeout; the NOP-Out
+ * timer is what detects a peer that stalls.
  *
- * Teardown order (vcsw_conn_stop): mark the connection closing, shut the
- * socket down (unblocks RX and TX), stop the RX thread, cancel the NOP and
- * TX work, forget the tasks; vcsw_conn_destroy() then releases the socket.
+ * Teardown order (vcsw_conn_stop): mark the connection closing, take our
+ * callbacks off the socket (no RX after that), shut the socket down
+ * (unblocks TX), cancel the RX, NOP and TX work, forget the tasks;
+ * vcsw_conn_destroy() then releases the socket.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bvec.h>
+#include <linux/highmem.h>
 #include <linux/inet.h>
 #include <linux/in.h>
 #include <linux/in6.h>
-#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -27,8 +28,16 @@
 #include <linux/uio.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "iscsi_emul.h"
+
+/* Full feature phase RX, further down. */
+static void vcsw_rx_work(struct work_struct *work);
+static void vcsw_rx_stage(struct vcsw_conn *conn, enum vcsw_rx_stage stage,
+			  u32 want);
+static void vcsw_rx_callbacks_set(struct vcsw_conn *conn);
+static void vcsw_rx_callbacks_restore(struct vcsw_conn *conn);
 
 struct vcsw_conn *vcsw_conn_create(struct vcsw_session *sess, u16 cid)
 {
@@ -56,6 +65,7 @@ struct vcsw_conn *vcsw_conn_create(struct vcsw_session *sess, u16 cid)
 	atomic_set(&conn->done_seq[1], 0);
 	atomic_set(&conn->mgmt_seq, 0);
 	INIT_WORK(&conn->tx_work, vcsw_tx_work);
+	INIT_WORK(&conn->rx_work, vcsw_rx_work);
 	INIT_DELAYED_WORK(&conn->nop_work, vcsw_nop_work);
 	return conn;
 }
@@ -142,7 +152,6 @@ int vcsw_conn_connect(struct vcsw_conn *conn, const struct sockaddr_storage *add
 int vcsw_conn_start(struct vcsw_conn *conn)
 {
 	struct vcsw_session *sess = conn->sess;
-	struct task_struct *t;
 	struct sock *sk = conn->sock->sk;
 	unsigned long flags;
 
@@ -152,17 +161,17 @@ int vcsw_conn_start(struct vcsw_conn *conn)
 	release_sock(sk);
 
 	conn->last_rx = jiffies;
-	t = kthread_create(vcsw_rx_thread, conn, "vcsw_rx/%u.%u", sess->id,
-			   conn->cid);
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	conn->rx_thread = t;
+	conn->rx_err = 0;
+	conn->rx_task = NULL;
+	vcsw_rx_stage(conn, VCSW_RX_BHS, ISCSI_HDR_LEN);
 
 	spin_lock_irqsave(&conn->lock, flags);
 	conn->state = VCSW_CONN_UP;
 	spin_unlock_irqrestore(&conn->lock, flags);
 
-	wake_up_process(t);
+	vcsw_rx_callbacks_set(conn);
+	/* What arrived since the login response, and a close meanwhile. */
+	queue_work(vcsw_wq, &conn->rx_work);
 	if (sess->noop_interval)
 		queue_delayed_work(vcsw_wq, &conn->nop_work, sess->noop_interval);
 	return 0;
@@ -181,12 +190,12 @@ void vcsw_conn_stop(struct vcsw_conn *conn)
 	__vcsw_mgmt_complete(conn, -ENOTCONN, 0);
 	spin_unlock_irqrestore(&conn->lock, flags);
 
+	vcsw_rx_callbacks_restore(conn);
 	if (conn->sock)
 		kernel_sock_shutdown(conn->sock, SHUT_RDWR);
-	if (conn->rx_thread) {
-		kthread_stop(conn->rx_thread);
-		conn->rx_thread = NULL;
-	}
+	cancel_work_sync(&conn->rx_work);
+	/* Its reference goes with every other one: the tasks are forgotten. */
+	conn->rx_task = NULL;
 	cancel_delayed_work_sync(&conn->nop_work);
 	cancel_work_sync(&conn->tx_work);
 	vcsw_conn_forget_tasks(conn);
@@ -195,7 +204,7 @@ void vcsw_conn_stop(struct vcsw_conn *conn)
 
 /*
  * The connection cannot go on (ERL 0: every error drops it). Tell the
- * owner once per session. Process context (RX thread, TX work, NOP work,
+ * owner once per session. Process context (RX work, TX work, NOP work,
  * a TMF waiter).
  */
 void vcsw_conn_fail(struct vcsw_conn *conn, int err)
@@ -313,15 +322,9 @@ static int vcsw_recv_kvec(struct vcsw_conn *conn, struct kvec *vec,
 	return vcsw_recv_msg(conn, &msg);
 }
 
-/* A position in a scatterlist, handed out one page at a time. */
-struct vcsw_sg_iter {
-	struct scatterlist *sg;
-	u32 skip;		/* bytes of *sg already consumed */
-	u32 left;
-};
-
-static int vcsw_sg_seek(struct vcsw_sg_iter *it, struct scatterlist *sgl,
-			u32 offset, u32 len)
+/* Position @it at @offset of a scatterlist, @len bytes to go. */
+int vcsw_sg_seek(struct vcsw_sg_iter *it, struct scatterlist *sgl,
+		 u32 offset, u32 len)
 {
 	struct scatterlist *sg = sgl;
 
@@ -519,15 +522,47 @@ int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 }
 
 /*
- * Receive a BHS, its AHS and header digest into conn->rx_*. Checks the
- * header digest and that the data segment fits MaxRecvDataSegmentLength.
+ * A whole header is in conn->rx_hdr and conn->rx_ahs: check the header
+ * digest (@digest, if negotiated) and that the data segment fits
+ * MaxRecvDataSegmentLength; set conn->rx_dlen.
+ */
+static int vcsw_pdu_check_hdr(struct vcsw_conn *conn, __le32 digest)
+{
+	struct vcsw_session *sess = conn->sess;
+	u32 dlen;
+
+	if (conn->hdr_digest) {
+		u32 crc = vcsw_crc(VCSW_CRC_INIT, &conn->rx_hdr, ISCSI_HDR_LEN);
+
+		crc = vcsw_crc(crc, conn->rx_ahs, conn->rx_ahslen);
+		if (vcsw_crc_final(crc) != digest) {
+			vcsw_stat_inc(sess, hdr_digest_errors);
+			vcsw_warn(sess, "header digest error (opcode %#x)\n",
+				  conn->rx_hdr.opcode);
+			return -EIO;
+		}
+	}
+
+	dlen = ntoh24(conn->rx_hdr.dlength);
+	if (dlen > conn->max_recv_dsl) {
+		vcsw_stat_inc(sess, proto_errors);
+		vcsw_warn(sess, "opcode %#x: data segment %u > MaxRecvDataSegmentLength %u\n",
+			  conn->rx_hdr.opcode, dlen, conn->max_recv_dsl);
+		return -EPROTO;
+	}
+	conn->rx_dlen = dlen;
+	vcsw_stat_inc(sess, rx_pdus);
+	return 0;
+}
+
+/*
+ * Receive a BHS, its AHS and header digest into conn->rx_* (synchronous
+ * use: login, discovery) and check them.
  */
 int vcsw_pdu_recv_hdr(struct vcsw_conn *conn)
 {
-	struct vcsw_session *sess = conn->sess;
 	struct kvec vec[2];
-	__le32 digest;
-	u32 dlen;
+	__le32 digest = 0;
 	int err;
 
 	vec[0].iov_base = &conn->rx_hdr;
@@ -555,28 +590,7 @@ int vcsw_pdu_recv_hdr(struct vcsw_conn *conn)
 		if (err)
 			return err;
 	}
-	if (conn->hdr_digest) {
-		u32 crc = vcsw_crc(VCSW_CRC_INIT, &conn->rx_hdr, ISCSI_HDR_LEN);
-
-		crc = vcsw_crc(crc, conn->rx_ahs, conn->rx_ahslen);
-		if (vcsw_crc_final(crc) != digest) {
-			vcsw_stat_inc(sess, hdr_digest_errors);
-			vcsw_warn(sess, "header digest error (opcode %#x)\n",
-				  conn->rx_hdr.opcode);
-			return -EIO;
-		}
-	}
-
-	dlen = ntoh24(conn->rx_hdr.dlength);
-	if (dlen > conn->max_recv_dsl) {
-		vcsw_stat_inc(sess, proto_errors);
-		vcsw_warn(sess, "opcode %#x: data segment %u > MaxRecvDataSegmentLength %u\n",
-			  conn->rx_hdr.opcode, dlen, conn->max_recv_dsl);
-		return -EPROTO;
-	}
-	conn->rx_dlen = dlen;
-	vcsw_stat_inc(sess, rx_pdus);
-	return 0;
+	return vcsw_pdu_check_hdr(conn, digest);
 }
 
 static int vcsw_check_data_digest(struct vcsw_conn *conn, u32 crc,
@@ -620,51 +634,6 @@ int vcsw_pdu_recv_data(struct vcsw_conn *conn, void *buf)
 				      trailer, pad);
 }
 
-/*
- * Receive the current PDU's data segment straight into a command's
- * scatterlist at @offset (the caller checked the bounds).
- */
-int vcsw_pdu_recv_data_sg(struct vcsw_conn *conn, struct scatterlist *sgl,
-			  u32 offset)
-{
-	u32 dlen = conn->rx_dlen, pad = vcsw_pad(dlen);
-	u8 trailer[ISCSI_PAD_LEN + ISCSI_CRC_LEN];
-	u32 tlen = pad + (conn->data_digest ? ISCSI_CRC_LEN : 0);
-	struct bio_vec bv[VCSW_BVEC_BATCH];
-	u32 crc = VCSW_CRC_INIT;
-	struct vcsw_sg_iter it;
-	struct kvec vec;
-	int err;
-
-	if (!dlen)
-		return 0;
-	err = vcsw_sg_seek(&it, sgl, offset, dlen);
-	if (err)
-		return err;
-	while (it.left) {
-		struct msghdr msg = { };
-		u32 bytes;
-		unsigned int n = vcsw_sg_fill(&it, bv, ARRAY_SIZE(bv), &bytes);
-
-		if (!n)
-			return -EINVAL;
-		iov_iter_bvec(&msg.msg_iter, ITER_DEST, bv, n, bytes);
-		err = vcsw_recv_msg(conn, &msg);
-		if (err)
-			return err;
-		if (conn->data_digest)
-			crc = vcsw_crc_bvec(crc, bv, n);
-	}
-	if (!tlen)
-		return 0;
-	vec.iov_base = trailer;
-	vec.iov_len = tlen;
-	err = vcsw_recv_kvec(conn, &vec, 1, tlen);
-	if (err || !conn->data_digest)
-		return err;
-	return vcsw_check_data_digest(conn, crc, trailer, pad);
-}
-
 /* A whole PDU, data into conn->rx_buf (synchronous use). */
 int vcsw_pdu_recv(struct vcsw_conn *conn)
 {
@@ -673,6 +642,291 @@ int vcsw_pdu_recv(struct vcsw_conn *conn)
 	if (err)
 		return err;
 	return vcsw_pdu_recv_data(conn, conn->rx_buf);
+}
+
+/* --- full feature phase RX: parsing in the socket's data_ready --- */
+
+/*
+ * What arrives is parsed where TCP hands it over: the socket's data_ready
+ * callback, run by the softirq that queued the data or, when a process
+ * held the socket lock then (TX sending, rx_work), by that process as it
+ * releases the lock. The socket serializes the callback, so "RX" is one
+ * context at a time. tcp_read_sock() walks the queued skbs; a small state
+ * machine (BHS, AHS + header digest, data, padding + data digest) takes
+ * each stage's bytes as they come, whatever the segmentation. Data-In
+ * payload is copied straight from the skbs into the command's
+ * scatterlist, and the data digest is computed on the copied bytes.
+ *
+ * RX never sleeps and never sends. An error stops it (conn->rx_err, the
+ * rest of the stream is left unread) and rx_work, which may sleep, fails
+ * the connection; rx_work also drains what arrived before the callbacks
+ * were installed and notices the target closing the connection.
+ */
+
+static void vcsw_rx_stage(struct vcsw_conn *conn, enum vcsw_rx_stage stage,
+			  u32 want)
+{
+	conn->rx_stage = stage;
+	conn->rx_want = want;
+	conn->rx_off = 0;
+}
+
+/* The current stage has all its bytes: check them and set up the next. */
+static int vcsw_rx_next(struct vcsw_conn *conn)
+{
+	u32 dlen = conn->rx_dlen;
+	__le32 digest = 0;
+	int err;
+
+	switch (conn->rx_stage) {
+	case VCSW_RX_BHS:
+		conn->rx_ahslen = conn->rx_hdr.hlength * 4;
+		vcsw_rx_stage(conn, VCSW_RX_AHS, conn->rx_ahslen +
+			      (conn->hdr_digest ? ISCSI_CRC_LEN : 0));
+		return 0;
+	case VCSW_RX_AHS:
+		if (conn->hdr_digest)
+			memcpy(&digest, conn->rx_ahs + conn->rx_ahslen,
+			       sizeof(digest));
+		err = vcsw_pdu_check_hdr(conn, digest);
+		if (!err)
+			err = vcsw_rx_hdr(conn);
+		if (err)
+			return err;
+		conn->rx_crc = VCSW_CRC_INIT;
+		vcsw_rx_stage(conn, VCSW_RX_DATA, conn->rx_dlen);
+		return 0;
+	case VCSW_RX_DATA:
+		vcsw_rx_stage(conn, VCSW_RX_TRAILER, !dlen ? 0 : vcsw_pad(dlen) +
+			      (conn->data_digest ? ISCSI_CRC_LEN : 0));
+		return 0;
+	case VCSW_RX_TRAILER:
+		if (dlen && conn->data_digest) {
+			err = vcsw_check_data_digest(conn, conn->rx_crc,
+						     conn->rx_trailer,
+						     vcsw_pad(dlen));
+			if (err)
+				return err;
+		}
+		err = vcsw_rx_pdu_done(conn);
+		if (err)
+			return err;
+		WRITE_ONCE(conn->last_rx, jiffies);
+		vcsw_rx_stage(conn, VCSW_RX_BHS, ISCSI_HDR_LEN);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Data-In payload: @len bytes of @skb from @off into the scatterlist. */
+static int vcsw_rx_copy_sg(struct vcsw_conn *conn, const struct sk_buff *skb,
+			   u32 off, u32 len)
+{
+	struct vcsw_sg_iter *it = &conn->rx_sg;
+
+	while (len) {
+		struct scatterlist *sg = it->sg;
+		u32 abs, poff, n;
+		void *va;
+		int err;
+
+		if (!sg)
+			return -EINVAL;	/* scatterlist shorter than the buffer */
+		if (it->skip == sg->length) {
+			it->sg = sg_next(sg);
+			it->skip = 0;
+			continue;
+		}
+		abs = sg->offset + it->skip;
+		poff = offset_in_page(abs);
+		n = min3(len, sg->length - it->skip, (u32)PAGE_SIZE - poff);
+		va = kmap_local_page(nth_page(sg_page(sg), abs >> PAGE_SHIFT));
+		err = skb_copy_bits(skb, off, va + poff, n);
+		if (!err && conn->data_digest)
+			conn->rx_crc = vcsw_crc(conn->rx_crc, va + poff, n);
+		kunmap_local(va);
+		if (err)
+			return err;
+		it->skip += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* @len bytes of @skb from @off, all for the current stage. */
+static int vcsw_rx_copy(struct vcsw_conn *conn, const struct sk_buff *skb,
+			u32 off, u32 len)
+{
+	u8 *dst;
+	int err;
+
+	switch (conn->rx_stage) {
+	case VCSW_RX_BHS:
+		dst = (u8 *)&conn->rx_hdr + conn->rx_off;
+		break;
+	case VCSW_RX_AHS:
+		dst = conn->rx_ahs + conn->rx_off;
+		break;
+	case VCSW_RX_DATA:
+		if (conn->rx_task)
+			return vcsw_rx_copy_sg(conn, skb, off, len);
+		dst = conn->rx_buf + conn->rx_off;
+		break;
+	default:
+		dst = conn->rx_trailer + conn->rx_off;
+		break;
+	}
+	err = skb_copy_bits(skb, off, dst, len);
+	if (!err && conn->rx_stage == VCSW_RX_DATA && conn->data_digest)
+		conn->rx_crc = vcsw_crc(conn->rx_crc, dst, len);
+	return err;
+}
+
+static int vcsw_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			 unsigned int offset, size_t len)
+{
+	struct vcsw_conn *conn = desc->arg.data;
+	size_t done = 0;
+	int err = 0;
+
+	/*
+	 * Stopped: tcp_read_sock() offers the rest of a partly used skb
+	 * again whatever desc->count says; only 0 ends its loop.
+	 */
+	if (conn->rx_err)
+		return 0;
+	for (;;) {
+		u32 n;
+
+		while (!conn->rx_want) {
+			err = vcsw_rx_next(conn);
+			if (err)
+				goto out;
+		}
+		if (done == len)
+			break;
+		n = min_t(size_t, len - done, conn->rx_want);
+		err = vcsw_rx_copy(conn, skb, offset + done, n);
+		if (err)
+			goto out;
+		conn->rx_want -= n;
+		conn->rx_off += n;
+		done += n;
+	}
+out:
+	vcsw_stat_add(conn->sess, rx_bytes, done);
+	if (err) {
+		vcsw_rx_abort(conn);
+		WRITE_ONCE(conn->rx_err, err);
+		desc->count = 0;
+		queue_work(vcsw_wq, &conn->rx_work);
+	}
+	return done;
+}
+
+/* sk_callback_lock held (read) and the socket serialized. */
+static void vcsw_rx_run(struct vcsw_conn *conn, struct sock *sk)
+{
+	read_descriptor_t desc = { .arg.data = conn, .count = 1 };
+	bool process = !in_serving_softirq();
+
+	if (READ_ONCE(conn->rx_err))
+		return;
+	/* Who is RX, for task_done() accounting (vcsw_done_seq()). */
+	if (process)
+		WRITE_ONCE(conn->rx_owner, current);
+	tcp_read_sock(sk, &desc, vcsw_rx_actor);
+	if (process)
+		WRITE_ONCE(conn->rx_owner, NULL);
+}
+
+static void vcsw_data_ready(struct sock *sk)
+{
+	struct vcsw_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn)
+		vcsw_rx_run(conn, sk);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void vcsw_state_change(struct sock *sk)
+{
+	void (*saved)(struct sock *sk) = NULL;
+	struct vcsw_conn *conn;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	conn = sk->sk_user_data;
+	if (conn) {
+		saved = conn->saved_state_change;
+		/* rx_work reads what is still queued, then fails the conn. */
+		if (sk->sk_state == TCP_CLOSE_WAIT || sk->sk_state == TCP_CLOSE)
+			queue_work(vcsw_wq, &conn->rx_work);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+	if (saved)
+		saved(sk);
+}
+
+/*
+ * Process context for RX: the first drain after the callbacks went in,
+ * the target closing the connection, and an error RX stopped on.
+ */
+static void vcsw_rx_work(struct work_struct *work)
+{
+	struct vcsw_conn *conn = container_of(work, struct vcsw_conn, rx_work);
+	struct sock *sk = conn->sock->sk;
+	int err;
+
+	lock_sock(sk);
+	vcsw_data_ready(sk);
+	err = READ_ONCE(conn->rx_err);
+	if (!err && (sk->sk_state == TCP_CLOSE_WAIT || sk->sk_state == TCP_CLOSE))
+		err = -ECONNRESET;
+	release_sock(sk);
+	if (!err)
+		return;
+
+	if (READ_ONCE(conn->state) == VCSW_CONN_UP) {
+		if (err == -ECONNRESET)
+			vcsw_info(conn->sess, "connection closed by the target\n");
+		else
+			vcsw_info(conn->sess, "receive failed (%d), dropping the connection\n",
+				  err);
+	}
+	vcsw_conn_fail(conn, err);
+}
+
+static void vcsw_rx_callbacks_set(struct vcsw_conn *conn)
+{
+	struct sock *sk = conn->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	conn->saved_data_ready = sk->sk_data_ready;
+	conn->saved_state_change = sk->sk_state_change;
+	sk->sk_user_data = conn;
+	sk->sk_data_ready = vcsw_data_ready;
+	sk->sk_state_change = vcsw_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* After this returns no RX callback runs or will run for @conn. */
+static void vcsw_rx_callbacks_restore(struct vcsw_conn *conn)
+{
+	struct sock *sk;
+
+	if (!conn->sock || !conn->saved_data_ready)
+		return;
+	sk = conn->sock->sk;
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = NULL;
+	sk->sk_data_ready = conn->saved_data_ready;
+	sk->sk_state_change = conn->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	conn->saved_data_ready = NULL;
+	conn->saved_state_change = NULL;
 }
 
 /*

@@ -10,9 +10,11 @@
  * conn->r2t_queue, round robin over tasks. Control PDUs (NOP-Out answers,
  * TMF, Logout, pings) go first.
  *
- * RX: one kthread per connection reads a PDU at a time. Data-In payload is
- * received straight into the command's scatterlist. The RX thread never
- * sends: R2Ts and NOP-In pings are queued for TX.
+ * RX: the socket's data_ready callback parses PDUs as TCP queues them
+ * (conn.c); vcsw_rx_hdr() sees each header, vcsw_rx_pdu_done() each whole
+ * PDU. Data-In payload is copied straight into the command's scatterlist,
+ * and commands are completed from there. RX never sleeps and never sends:
+ * R2Ts and NOP-In pings are queued for TX.
  *
  * Every error is fatal to the connection (ERL 0): the owner is told
  * through failed() and will close the session; the tasks are then given
@@ -23,7 +25,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/blk-mq.h>
-#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -90,10 +91,16 @@ struct vcsw_task *__vcsw_task_lookup(struct vcsw_conn *conn, u32 itt)
 	return slot->task;
 }
 
-/* Which of the two completing contexts we are: RX thread 0, TX work 1. */
+/*
+ * Which of the two completing contexts we are: RX 0, TX work 1. RX runs in
+ * softirq, or in the process that owns the socket lock as it releases it
+ * (conn->rx_owner); the TX work never runs in softirq.
+ */
 static atomic_t *vcsw_done_seq(struct vcsw_conn *conn)
 {
-	return &conn->done_seq[current == conn->rx_thread ? 0 : 1];
+	bool rx = in_serving_softirq() || READ_ONCE(conn->rx_owner) == current;
+
+	return &conn->done_seq[rx ? 0 : 1];
 }
 
 /*
@@ -675,7 +682,11 @@ static void vcsw_set_resid(struct vcsw_conn *conn, struct vcsw_task *task,
 	scsi_set_resid(sc, resid);
 }
 
-static int vcsw_rx_data_in(struct vcsw_conn *conn)
+/*
+ * A Data-In header: check it against the task and point RX at the task's
+ * scatterlist, with a reference (conn->rx_task) until the PDU is done.
+ */
+static int vcsw_rx_data_in_hdr(struct vcsw_conn *conn)
 {
 	struct iscsi_data_rsp *h = (struct iscsi_data_rsp *)&conn->rx_hdr;
 	struct vcsw_session *sess = conn->sess;
@@ -685,7 +696,6 @@ static int vcsw_rx_data_in(struct vcsw_conn *conn)
 	bool status = h->flags & ISCSI_FLAG_DATA_STATUS;
 	struct vcsw_task *task;
 	struct scsi_cmnd *sc;
-	int err = -EPROTO;
 
 	task = vcsw_rx_get_task(conn, "Data-In");
 	if (!task)
@@ -715,29 +725,49 @@ static int vcsw_rx_data_in(struct vcsw_conn *conn)
 		vcsw_warn(sess, "ITT %#x: Data-In with S but not F\n", task->itt);
 		goto out_put;
 	}
+	if (dlen && vcsw_sg_seek(&conn->rx_sg, scsi_sglist(sc), offset, dlen)) {
+		vcsw_warn(sess, "ITT %#x: Data-In at %u beyond the scatterlist\n",
+			  task->itt, offset);
+		goto out_put;
+	}
+	conn->rx_task = task;
+	return 0;
 
-	err = vcsw_pdu_recv_data_sg(conn, scsi_sglist(sc), offset);
-	if (err)
-		goto out_put_noproto;
+out_put:
+	vcsw_task_put(task);
+	return vcsw_proto_err(conn);
+}
+
+/* The Data-In payload (and its digest) arrived. */
+static int vcsw_rx_data_in(struct vcsw_conn *conn)
+{
+	struct iscsi_data_rsp *h = (struct iscsi_data_rsp *)&conn->rx_hdr;
+	struct vcsw_task *task = conn->rx_task;
+
+	conn->rx_task = NULL;
 	task->exp_datasn++;
-	task->rx_bytes += dlen;
-	vcsw_stat_inc(sess, data_in);
+	task->rx_bytes += conn->rx_dlen;
+	vcsw_stat_inc(conn->sess, data_in);
 
-	if (status) {
+	if (h->flags & ISCSI_FLAG_DATA_STATUS) {
 		vcsw_update_statsn(conn);
-		sc->result = h->cmd_status;
+		task->sc->result = h->cmd_status;
 		vcsw_set_resid(conn, task, h->flags,
 			       be32_to_cpu(h->residual_count), h->cmd_status);
 		vcsw_task_complete(conn, task);
 	}
 	vcsw_task_put(task);
 	return 0;
+}
 
-out_put:
-	vcsw_stat_inc(sess, proto_errors);
-out_put_noproto:
-	vcsw_task_put(task);
-	return err;
+/* RX stops in the middle of a PDU: give back what it holds. */
+void vcsw_rx_abort(struct vcsw_conn *conn)
+{
+	struct vcsw_task *task = conn->rx_task;
+
+	conn->rx_task = NULL;
+	if (task)
+		vcsw_task_put(task);
 }
 
 static int vcsw_rx_scsi_rsp(struct vcsw_conn *conn)
@@ -748,11 +778,7 @@ static int vcsw_rx_scsi_rsp(struct vcsw_conn *conn)
 	struct vcsw_task *task;
 	struct scsi_cmnd *sc;
 	u16 slen = 0;
-	int err;
 
-	err = vcsw_pdu_recv_data(conn, conn->rx_buf);
-	if (err)
-		return err;
 	vcsw_update_statsn(conn);
 	if (dlen) {
 		slen = dlen >= 2 ? get_unaligned_be16(conn->rx_buf) : 0;
@@ -864,11 +890,7 @@ static int vcsw_rx_nop_in(struct vcsw_conn *conn)
 	u32 itt = vcsw_itt_from_wire(h->itt);
 	unsigned long flags;
 	bool ok = true;
-	int err;
 
-	err = vcsw_pdu_recv_data(conn, conn->rx_buf);
-	if (err)
-		return err;
 	vcsw_stat_inc(sess, nop_in);
 
 	if (h->itt != RESERVED_ITT) {
@@ -970,11 +992,7 @@ static int vcsw_rx_async(struct vcsw_conn *conn)
 	struct scsi_sense_hdr sshdr;
 	u64 lun = scsilun_to_int(&h->lun);
 	u16 slen;
-	int err;
 
-	err = vcsw_pdu_recv_data(conn, conn->rx_buf);
-	if (err)
-		return err;
 	vcsw_update_statsn(conn);
 	vcsw_stat_inc(sess, async_events);
 
@@ -1025,11 +1043,7 @@ static int vcsw_rx_reject(struct vcsw_conn *conn)
 	struct vcsw_mgmt *m;
 	u8 rop;
 	u32 ritt;
-	int err;
 
-	err = vcsw_pdu_recv_data(conn, conn->rx_buf);
-	if (err)
-		return err;
 	vcsw_update_statsn(conn);
 	vcsw_stat_inc(sess, rejects);
 	if (conn->rx_dlen < ISCSI_HDR_LEN) {
@@ -1063,16 +1077,21 @@ static int vcsw_rx_reject(struct vcsw_conn *conn)
 	return -EIO;
 }
 
-static int vcsw_rx_pdu(struct vcsw_conn *conn)
+/**
+ * vcsw_rx_hdr - a PDU's header arrived and passed the framing checks
+ * @conn: the connection
+ *
+ * Checks the opcode, takes the window from the header and, for Data-In,
+ * sets RX up to receive the payload into the command's buffer.
+ *
+ * Context: RX.
+ * Return: 0, or -errno: the connection is to be dropped.
+ */
+int vcsw_rx_hdr(struct vcsw_conn *conn)
 {
 	struct vcsw_session *sess = conn->sess;
-	u8 op;
-	int err;
+	u8 op = conn->rx_hdr.opcode & ISCSI_OPCODE_MASK;
 
-	err = vcsw_pdu_recv_hdr(conn);
-	if (err)
-		return err;
-	op = conn->rx_hdr.opcode & ISCSI_OPCODE_MASK;
 	switch (op) {
 	case ISCSI_OP_SCSI_DATA_IN:
 	case ISCSI_OP_SCSI_CMD_RSP:
@@ -1091,71 +1110,43 @@ static int vcsw_rx_pdu(struct vcsw_conn *conn)
 	if (vcsw_update_cmdsn(sess, &conn->rx_hdr) &&
 	    !list_empty_careful(&conn->cmd_queue))
 		vcsw_tx_kick(conn);
-
-	switch (op) {
-	case ISCSI_OP_SCSI_DATA_IN:
-		err = vcsw_rx_data_in(conn);
-		break;
-	case ISCSI_OP_SCSI_CMD_RSP:
-		err = vcsw_rx_scsi_rsp(conn);
-		break;
-	case ISCSI_OP_R2T:
-		err = vcsw_rx_r2t(conn);
-		break;
-	case ISCSI_OP_NOOP_IN:
-		err = vcsw_rx_nop_in(conn);
-		break;
-	case ISCSI_OP_SCSI_TMFUNC_RSP:
-		err = vcsw_rx_mgmt_rsp(conn, ISCSI_OP_SCSI_TMFUNC,
-				       ((struct iscsi_tm_rsp *)&conn->rx_hdr)->response);
-		break;
-	case ISCSI_OP_LOGOUT_RSP:
-		err = vcsw_rx_mgmt_rsp(conn, ISCSI_OP_LOGOUT,
-				       ((struct iscsi_logout_rsp *)&conn->rx_hdr)->response);
-		break;
-	case ISCSI_OP_ASYNC_EVENT:
-		err = vcsw_rx_async(conn);
-		break;
-	case ISCSI_OP_REJECT:
-		err = vcsw_rx_reject(conn);
-		break;
-	}
-	if (!err)
-		WRITE_ONCE(conn->last_rx, jiffies);
-	return err;
+	if (op == ISCSI_OP_SCSI_DATA_IN)
+		return vcsw_rx_data_in_hdr(conn);
+	return 0;
 }
 
-int vcsw_rx_thread(void *data)
+/**
+ * vcsw_rx_pdu_done - a whole PDU arrived and passed the digest checks
+ * @conn: the connection
+ *
+ * Its data segment is in the command's buffer (Data-In) or in conn->rx_buf.
+ *
+ * Context: RX.
+ * Return: 0, or -errno: the connection is to be dropped.
+ */
+int vcsw_rx_pdu_done(struct vcsw_conn *conn)
 {
-	struct vcsw_conn *conn = data;
-	unsigned int noreclaim = memalloc_noreclaim_save();
-	int err = 0;
-
-	while (!kthread_should_stop()) {
-		err = vcsw_rx_pdu(conn);
-		if (err)
-			break;
+	switch (conn->rx_hdr.opcode & ISCSI_OPCODE_MASK) {
+	case ISCSI_OP_SCSI_DATA_IN:
+		return vcsw_rx_data_in(conn);
+	case ISCSI_OP_SCSI_CMD_RSP:
+		return vcsw_rx_scsi_rsp(conn);
+	case ISCSI_OP_R2T:
+		return vcsw_rx_r2t(conn);
+	case ISCSI_OP_NOOP_IN:
+		return vcsw_rx_nop_in(conn);
+	case ISCSI_OP_SCSI_TMFUNC_RSP:
+		return vcsw_rx_mgmt_rsp(conn, ISCSI_OP_SCSI_TMFUNC,
+					((struct iscsi_tm_rsp *)&conn->rx_hdr)->response);
+	case ISCSI_OP_LOGOUT_RSP:
+		return vcsw_rx_mgmt_rsp(conn, ISCSI_OP_LOGOUT,
+					((struct iscsi_logout_rsp *)&conn->rx_hdr)->response);
+	case ISCSI_OP_ASYNC_EVENT:
+		return vcsw_rx_async(conn);
+	case ISCSI_OP_REJECT:
+		return vcsw_rx_reject(conn);
 	}
-	memalloc_noreclaim_restore(noreclaim);
-
-	if (err) {
-		if (READ_ONCE(conn->state) == VCSW_CONN_UP) {
-			if (err == -ECONNRESET)
-				vcsw_info(conn->sess, "connection closed by the target\n");
-			else
-				vcsw_info(conn->sess, "receive failed (%d), dropping the connection\n",
-					  err);
-		}
-		vcsw_conn_fail(conn, err);
-	}
-	/* conn->rx_thread stays valid until vcsw_conn_stop() stops us. */
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return -EPROTO;	/* vcsw_rx_hdr() let it through: cannot happen */
 }
 
 /*

@@ -6,7 +6,7 @@
  * bit or no F bit), then Logout.
  *
  * Everything runs synchronously in the caller's context on a connection
- * that stays in login mode (no RX thread), bounded by the login timeout.
+ * that stays in login mode (no RX callbacks), bounded by the login timeout.
  *
  * The callback is called once per (TargetName, TargetAddress) pair, in the
  * target's order; a TargetName without any TargetAddress (reachable at

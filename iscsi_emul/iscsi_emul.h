@@ -16,8 +16,9 @@
  * struct vcsw_session   one iSCSI session; embeds struct vconnect_be_session
  *                       (the contract's base) and owns up to VCSW_MAX_CONNS
  *                       connections, of which one is used today.
- * struct vcsw_conn      one TCP connection: a socket, an RX kthread, a TX
- *                       work item on vcsw_wq, a NOP delayed work item, and
+ * struct vcsw_conn      one TCP connection: a socket whose data_ready
+ *                       callback parses what arrives (RX), a TX work item
+ *                       on vcsw_wq, a NOP delayed work item, and
  *                       the ITT slot table of the tasks it carries.
  * struct vcsw_task      per-command state in vconnect_task_priv(sc).
  *
@@ -37,7 +38,8 @@
  * lock held.
  *
  * Single-context fields, written without a lock:
- *   RX kthread only: conn->rx_*, conn->exp_statsn (TX reads it with
+ *   RX only (the socket's data_ready callback, which the socket
+ *     serializes): conn->rx_*, conn->exp_statsn (TX reads it with
  *     READ_ONCE), task->exp_datasn, task->rx_bytes.
  *   TX work only: the socket's send side.
  *
@@ -51,10 +53,10 @@
  *
  * A task holds one "ownership" reference from queue() until the target's
  * final status arrives (or the task is dropped by a successful TMF). The TX
- * work and the RX thread each take a temporary reference while they touch
+ * work and RX each take a temporary reference while they touch
  * the command's buffers without the lock. Whoever drops the last reference
  * frees the ITT slot and, unless the task was dropped, calls task_done().
- * Only the RX thread and the TX work ever call task_done(), one call at a
+ * Only RX and the TX work ever call task_done(), one call at a
  * time each: conn->done_seq[] (odd while a call runs, made odd under
  * conn->lock together with the slot release) lets a TMF wait until a task
  * that just left the table has really been handed back.
@@ -167,7 +169,7 @@ struct vcsw_task {
 	u8 r2t_count;			/* entries in the ring */
 	u8 r2t_solicited;		/* of which real R2Ts */
 	struct vcsw_r2t r2t[VCSW_MAX_R2T + 1];
-	/* Read side; RX thread only. */
+	/* Read side; RX only. */
 	u32 exp_datasn;
 	u32 rx_bytes;
 };
@@ -197,6 +199,21 @@ struct vcsw_nop_reply {
 };
 
 struct vcsw_session;
+struct sock;
+
+/* A position in a scatterlist. */
+struct vcsw_sg_iter {
+	struct scatterlist *sg;
+	u32 skip;		/* bytes of *sg already consumed */
+	u32 left;
+};
+
+enum vcsw_rx_stage {
+	VCSW_RX_BHS,
+	VCSW_RX_AHS,		/* AHS and header digest */
+	VCSW_RX_DATA,
+	VCSW_RX_TRAILER,	/* padding and data digest */
+};
 
 struct vcsw_conn {
 	struct vcsw_session *sess;
@@ -233,12 +250,26 @@ struct vcsw_conn {
 	wait_queue_head_t wq;		/* slot releases, completions */
 	atomic_t done_seq[2];		/* RX, TX: odd during task_done() */
 
-	/* RX thread only. */
-	struct task_struct *rx_thread;
+	/*
+	 * RX: the socket's data_ready callback (softirq, or the process that
+	 * releases the socket lock), serialized by the socket; see conn.c.
+	 */
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+	struct task_struct *rx_owner;	/* RX in process context: who */
+	struct work_struct rx_work;	/* drain at start, EOF, errors */
+	int rx_err;			/* RX stopped; rx_work fails conn */
+	u8 rx_stage;			/* enum vcsw_rx_stage */
+	u32 rx_want;			/* bytes still missing in this stage */
+	u32 rx_off;			/* bytes of this stage received */
+	u32 rx_crc;			/* data digest so far */
+	struct vcsw_task *rx_task;	/* Data-In: referenced, data lands ... */
+	struct vcsw_sg_iter rx_sg;	/* ... here in its scatterlist */
+	u8 rx_trailer[ISCSI_PAD_LEN + ISCSI_CRC_LEN];
 	u32 exp_statsn;
 	unsigned long last_rx;
 	struct iscsi_hdr rx_hdr;
-	u8 rx_ahs[VCSW_MAX_AHS];
+	u8 rx_ahs[VCSW_MAX_AHS + ISCSI_CRC_LEN];	/* + header digest */
 	u32 rx_ahslen;
 	u32 rx_dlen;
 	u8 *rx_buf;
@@ -412,9 +443,9 @@ void vcsw_conn_fail(struct vcsw_conn *conn, int err);
 int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu);
 int vcsw_pdu_recv_hdr(struct vcsw_conn *conn);
 int vcsw_pdu_recv_data(struct vcsw_conn *conn, void *buf);
-int vcsw_pdu_recv_data_sg(struct vcsw_conn *conn, struct scatterlist *sgl,
-			  u32 offset);
 int vcsw_pdu_recv(struct vcsw_conn *conn);
+int vcsw_sg_seek(struct vcsw_sg_iter *it, struct scatterlist *sgl,
+		 u32 offset, u32 len);
 int vcsw_parse_portal(const char *s, struct sockaddr_storage *ss);
 u32 vcsw_mgmt_itt(struct vcsw_conn *conn, enum vcsw_mgmt_type type);
 void vcsw_update_statsn(struct vcsw_conn *conn);
@@ -443,7 +474,9 @@ void vcsw_session_failed(struct vcsw_session *sess, int err);
 int vcsw_slots_alloc(struct vcsw_conn *conn, u32 nr);
 void vcsw_slots_free(struct vcsw_conn *conn);
 void vcsw_tx_work(struct work_struct *work);
-int vcsw_rx_thread(void *data);
+int vcsw_rx_hdr(struct vcsw_conn *conn);
+int vcsw_rx_pdu_done(struct vcsw_conn *conn);
+void vcsw_rx_abort(struct vcsw_conn *conn);
 void vcsw_nop_work(struct work_struct *work);
 int vcsw_conn_ping(struct vcsw_conn *conn, unsigned long timeout);
 void vcsw_task_put(struct vcsw_task *task);

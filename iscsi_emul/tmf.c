@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Task management (RFC 7143 section 11.5): ABORT TASK, LOGICAL UNIT RESET,
- * TARGET WARM RESET, sent as immediate PDUs by the TX work; the RX thread
- * completes the waiting request.
+ * TARGET WARM RESET, sent as immediate PDUs by the TX work; RX (the
+ * socket's data_ready callback) completes the waiting request.
  *
  * On Function Complete the tasks covered are dropped: taken out of the
  * ITT table without task_done(). Before returning we wait until no RX or

@@ -143,7 +143,7 @@ struct vconnect_session_owner_ops {
 	 * reset, -EREMOTEIO firmware error, -ENODEV function removed.
 	 */
 	void (*failed)(struct vconnect_be_session *s, int err);
-	/* An asynchronous event; process context, may not sleep long. */
+	/* An asynchronous event; any context, including softirq; no sleeping. */
 	void (*event)(struct vconnect_be_session *s,
 		      enum vconnect_session_event ev, u64 lun);
 };

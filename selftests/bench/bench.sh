@@ -7,14 +7,21 @@
 # Reports IOPS, throughput, mean and p99 latency and guest CPU time per
 # GiB for each, and ratios where > 1.0 means the vHBA is better.
 #
-# BENCH_RUNTIME (seconds per workload, default 15) and BENCH_WORKLOADS
-# (names from the table below) override the defaults.
+# Both initiators stay logged in to the same LUN for the whole run, and
+# each workload runs BENCH_REPEAT times (default 3) on each, alternating
+# which goes first, so that drift in the emulated machine's speed hits
+# both alike; the report gives the median of the runs for every figure.
+#
+# BENCH_RUNTIME (seconds per workload, default 15), BENCH_REPEAT and
+# BENCH_WORKLOADS (names from the table below) override the defaults.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 
 set -e
 RUNTIME=${BENCH_RUNTIME:-15}
+REPEAT=${BENCH_REPEAT:-3}
 OUT=${VCONNECT_RESULTS:-/tmp}/bench
+rm -rf "$OUT"
 mkdir -p "$OUT"
 INAME=iqn.2026-11.org.example:benchvm
 
@@ -33,21 +40,18 @@ cpu_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
-# run_fio INITIATOR DEV: every workload, one JSON file and CPU figure each.
+# run_fio INITIATOR DEV NAME RW BS QD RUN: one workload once; its fio
+# JSON and busy CPU jiffies go to $OUT/INITIATOR-NAME.RUN.{json,cpu}.
 run_fio() {
-	local who=$1 dev=$2 name rw bs qd c0 c1
-	while read -r name rw bs qd; do
-		[ -n "$name" ] || continue
-		[ -z "${BENCH_WORKLOADS:-}" ] || grep -qw "$name" <<<"$BENCH_WORKLOADS" || continue
-		c0=$(cpu_busy)
-		fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
-			--rw="$rw" --bs="$bs" --iodepth="$qd" --size=192M \
-			--time_based --runtime="$RUNTIME" --ramp_time=2 \
-			--output-format=json --output="$OUT/$who-$name.json" >/dev/null
-		c1=$(cpu_busy)
-		echo "$((c1 - c0))" >"$OUT/$who-$name.cpu"
-		note "$who $name done"
-	done <<<"$WORKLOADS"
+	local who=$1 dev=$2 name=$3 rw=$4 bs=$5 qd=$6 run=$7 c0 c1
+	c0=$(cpu_busy)
+	fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
+		--rw="$rw" --bs="$bs" --iodepth="$qd" --size=192M \
+		--time_based --runtime="$RUNTIME" --ramp_time=2 \
+		--output-format=json --output="$OUT/$who-$name.$run.json" >/dev/null
+	c1=$(cpu_busy)
+	echo "$((c1 - c0))" >"$OUT/$who-$name.$run.cpu"
+	note "$who $name run $run done"
 }
 
 vc_load
@@ -55,15 +59,26 @@ LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start bench 1 256
 # Fill the LUN so reads read data, not holes.
 "$VCTL" vhba add bench initiator "$INAME"
 "$VCTL" vhba attach bench target "$TARGET_IQN" portal "$TARGET_PORTAL"
-disk=$(vc_disks bench 1)
-dd if=/dev/urandom of="$disk" bs=1M count=192 oflag=direct status=none
-run_fio vhba "$disk"
-"$VCTL" vhba show bench
-"$VCTL" vhba del bench
+vdisk=$(vc_disks bench 1)
+dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
+sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
 
-disk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
-run_fio stock "$disk"
+for run in $(seq "$REPEAT"); do
+	while read -r name rw bs qd; do
+		[ -n "$name" ] || continue
+		[ -z "${BENCH_WORKLOADS:-}" ] || grep -qw "$name" <<<"$BENCH_WORKLOADS" || continue
+		# Odd runs: vHBA first; even runs: stock first.
+		order="vhba:$vdisk stock:$sdisk"
+		[ $((run % 2)) -eq 1 ] || order="stock:$sdisk vhba:$vdisk"
+		for w in $order; do
+			run_fio "${w%%:*}" "${w#*:}" "$name" "$rw" "$bs" "$qd" "$run"
+		done
+	done <<<"$WORKLOADS"
+done
+
+"$VCTL" vhba show bench
 iscsi_logout_stock "$TARGET_IQN" "$TARGET_PORTAL"
+"$VCTL" vhba del bench
 lio_stop bench
 vc_unload
 

@@ -1,21 +1,29 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Table of the benchmark's fio results: vHBA vs stock iscsi_tcp.
-Ratios are oriented so that > 1.0 means the vHBA did better."""
+Ratios are oriented so that > 1.0 means the vHBA did better.
+
+Each run of a workload is WHO-NAME.RUN.json with its busy CPU jiffies in
+WHO-NAME.RUN.cpu (WHO-NAME.json/.cpu: a single run). Every figure is the
+median over the runs, taken figure by figure."""
 import json
 import os
+import re
+import statistics
 import sys
 
 out, hz = sys.argv[1], int(sys.argv[2])
-names = sorted({f.split("-", 1)[1][:-5] for f in os.listdir(out)
-                if f.endswith(".json")},
-               key=lambda n: ("seq" in n, n))
+RUN_FILE = re.compile(r"^(vhba|stock)-(.+?)(?:\.(\d+))?\.json$")
+runs = {}
+for f in os.listdir(out):
+    m = RUN_FILE.match(f)
+    if m:
+        runs.setdefault((m.group(1), m.group(2)), []).append(
+            os.path.join(out, f))
+names = sorted({n for _, n in runs}, key=lambda n: ("seq" in n, n))
 
 
-def load(who, name):
-    path = os.path.join(out, "%s-%s.json" % (who, name))
-    if not os.path.exists(path):
-        return None
+def load_one(path):
     job = json.load(open(path))["jobs"][0]
     d = job["read"] if job["read"]["io_bytes"] else job["write"]
     gib = (job["read"]["io_bytes"] + job["write"]["io_bytes"]) / 2**30
@@ -28,6 +36,17 @@ def load(who, name):
         "cpu_s_per_gib": cpu / gib if gib else float("nan"),
         "errors": job["error"],
     }
+
+
+def load(who, name):
+    results = [load_one(p) for p in sorted(runs.get((who, name), []))]
+    if not results:
+        return None
+    r = {k: statistics.median(x[k] for x in results)
+         for k in results[0] if k != "errors"}
+    r["errors"] = sum(x["errors"] for x in results)
+    r["runs"] = len(results)
+    return r
 
 
 hdr = "%-18s %-6s %9s %8s %9s %9s %9s" % ("workload", "init", "IOPS", "MB/s",
@@ -51,7 +70,10 @@ for n in names:
         worst = min([worst] + list(ratios)) if worst else min(ratios)
     if (v and v["errors"]) or (s and s["errors"]):
         print("  errors: vhba %s stock %s" % (v and v["errors"], s and s["errors"]))
+nruns = sorted({len(v) for v in runs.values()})
 print()
+print("median of %s run(s) per workload and initiator" %
+      "/".join(str(n) for n in nruns))
 print("ratio = vHBA / stock for IOPS and MB/s, stock / vHBA for latency and CPU;"
       " > 1.0: vHBA better. Lowest ratio: %s" % (
           "%.2f" % worst if worst else "n/a"))
