@@ -4,6 +4,7 @@
 # Benchmark (make bench): the vHBA's software datapath against the stock
 # open-iscsi iscsi_tcp initiator, one after the other in the same guest
 # run, on the same LIO target and RAM-backed LUN (fileio on tmpfs).
+# A third vHBA runs on a simulated offload VF (vf) for comparison.
 # Reports IOPS, throughput, mean and p99 latency and guest CPU time per
 # GiB for each, and ratios where > 1.0 means the vHBA is better.
 #
@@ -55,21 +56,28 @@ run_fio() {
 }
 
 vc_load
+vc_load_offload
+vc_sim_new 0 1
 LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start bench 1 256
 # Fill the LUN so reads read data, not holes.
-"$VCTL" vhba add bench initiator "$INAME"
+"$VCTL" vhba add bench initiator "$INAME" policy software
 "$VCTL" vhba attach bench target "$TARGET_IQN" portal "$TARGET_PORTAL"
 vdisk=$(vc_disks bench 1)
 dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
 sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
+# The same LUN through a vHBA on a simulated offload VF.
+"$VCTL" vhba add benchvf initiator "$INAME" policy offload
+"$VCTL" vhba attach benchvf target "$TARGET_IQN" portal "$TARGET_PORTAL"
+fdisk=$(vc_disks benchvf 1)
+[ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
 
 for run in $(seq "$REPEAT"); do
 	while read -r name rw bs qd; do
 		[ -n "$name" ] || continue
 		[ -z "${BENCH_WORKLOADS:-}" ] || grep -qw "$name" <<<"$BENCH_WORKLOADS" || continue
 		# Odd runs: vHBA first; even runs: stock first.
-		order="vhba:$vdisk stock:$sdisk"
-		[ $((run % 2)) -eq 1 ] || order="stock:$sdisk vhba:$vdisk"
+		order="vhba:$vdisk stock:$sdisk vf:$fdisk"
+		[ $((run % 2)) -eq 1 ] || order="vf:$fdisk stock:$sdisk vhba:$vdisk"
 		for w in $order; do
 			run_fio "${w%%:*}" "${w#*:}" "$name" "$rw" "$bs" "$qd" "$run"
 		done
@@ -77,8 +85,11 @@ for run in $(seq "$REPEAT"); do
 done
 
 "$VCTL" vhba show bench
+"$VCTL" vhba show benchvf
+"$VCTL" offload show
 iscsi_logout_stock "$TARGET_IQN" "$TARGET_PORTAL"
 "$VCTL" vhba del bench
+"$VCTL" vhba del benchvf
 lio_stop bench
 vc_unload
 
