@@ -83,8 +83,8 @@ static int vhba_session_switch(struct vhba_session *sess,
 	struct vconnect_backend *backend, *old_backend;
 	struct vconnect_be_session *old, *new;
 	struct vconnect_session_info info;
-	char from[VHBA_WHERE_MAX];
-	u64 t0, t_swap, stall_us = 0;
+	char from[VHBA_WHERE_MAX], to[VHBA_WHERE_MAX];
+	u64 t0, t_swap, time_us, stall_us = 0;
 	u8 isid[VCONNECT_ISID_LEN];
 	bool drained, old_failed;
 	int ret;
@@ -129,6 +129,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 	sess->info = info;
 	memcpy(sess->isid, isid, VCONNECT_ISID_LEN);
 	vhba_session_describe(sess, new, sess->where, sizeof(sess->where));
+	strscpy(to, sess->where, sizeof(to));
 	rcu_assign_pointer(sess->be, new);
 	spin_unlock_bh(&sess->lock);
 	sess->backend = backend;
@@ -154,13 +155,13 @@ static int vhba_session_switch(struct vhba_session *sess,
 
 	atomic64_inc(&sess->stats.switches);
 	WRITE_ONCE(sess->stats.last_stall_us, stall_us);
-	mutex_unlock(&sess->mutex);
+	time_us = (local_clock() - t0) / NSEC_PER_USEC;
 	shost_printk(KERN_INFO, sess->vhba->shost,
 		     "session to %s switched from %s to %s in %llu us (stall %llu us)\n",
-		     sess->target_name, from, sess->where,
-		     (local_clock() - t0) / NSEC_PER_USEC, stall_us);
+		     sess->target_name, from, to, time_us, stall_us);
 	vhba_notify_switch(VCONNECT_EVENT_SWITCH, sess, cause, from, 0,
-			   stall_us, (local_clock() - t0) / NSEC_PER_USEC);
+			   stall_us, time_us);
+	mutex_unlock(&sess->mutex);
 	return 0;
 
 undrain:
