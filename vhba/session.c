@@ -5,12 +5,13 @@
  *
  * Recovery runs in sess->recovery_work, one attempt per run:
  *   failed() callback -> FAILED_BIT, work queued
- *   work: LOGGED_IN + FAILED_BIT -> block the target's devices, unpublish
- *         and close the backend session, requeue the commands it held,
- *         state RECOVERING; then try to log in again on whatever backend
- *         the policy picks; on failure re-arm with backoff. When the
- *         replacement timeout passes, state FAILED: devices are unblocked
- *         and queuecommand fails commands fast, while attempts go on.
+ *   work: LOGGED_IN + FAILED_BIT -> state RECOVERING, unpublish the
+ *         backend session; try to log in again on whatever backend the
+ *         policy picks; then close the lost session and requeue the
+ *         commands it held. If that first attempt failed, block the
+ *         target's devices and re-arm with backoff. When the replacement
+ *         timeout passes, state FAILED: devices are unblocked and
+ *         queuecommand fails commands fast, while attempts go on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -179,10 +180,18 @@ static struct scsi_target *vhba_session_starget(struct vhba_session *sess)
 	return starget;
 }
 
+/*
+ * Stop the block layer from dispatching to the target's devices while a
+ * lost session cannot be replaced at once. Caller holds sess->mutex.
+ */
 static void vhba_session_block(struct vhba_session *sess)
 {
-	struct scsi_target *starget = vhba_session_starget(sess);
+	struct scsi_target *starget;
 
+	if (sess->blocked)
+		return;
+	sess->blocked = true;
+	starget = vhba_session_starget(sess);
 	if (starget) {
 		scsi_target_block(&starget->dev);
 		put_device(&starget->dev);
@@ -191,8 +200,12 @@ static void vhba_session_block(struct vhba_session *sess)
 
 static void vhba_session_unblock(struct vhba_session *sess)
 {
-	struct scsi_target *starget = vhba_session_starget(sess);
+	struct scsi_target *starget;
 
+	if (!sess->blocked)
+		return;
+	sess->blocked = false;
+	starget = vhba_session_starget(sess);
 	if (starget) {
 		scsi_target_unblock(&starget->dev, SDEV_RUNNING);
 		put_device(&starget->dev);
@@ -486,8 +499,12 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		sess->recovery_deadline = jiffies +
 			msecs_to_jiffies(vhba->replacement_timeout_ms);
 		atomic64_inc(&sess->stats.recoveries);
+		/*
+		 * No blocking yet: blocking quiesces every device queue (an
+		 * RCU grace period each), longer than a quick reinstatement.
+		 * Until then queuecommand answers "target busy".
+		 */
 		vhba_session_set_state(sess, VCONNECT_SESSION_RECOVERING);
-		vhba_session_block(sess);
 		spin_lock_bh(&sess->lock);
 		strscpy(sess->lost_where, sess->where, sizeof(sess->lost_where));
 		sess->lost_error = sess->last_error;
@@ -548,6 +565,9 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		goto out;
 	}
 	sess->last_error = ret;
+	/* Not quick: park the I/O in the block layer until it is back. */
+	if (sess->state == VCONNECT_SESSION_RECOVERING)
+		vhba_session_block(sess);
 	if (sess->state == VCONNECT_SESSION_RECOVERING &&
 	    time_after_eq(jiffies, sess->recovery_deadline)) {
 		shost_printk(KERN_WARNING, vhba->shost,

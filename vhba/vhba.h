@@ -90,6 +90,7 @@ struct vhba_session {
 	u64 failed_ns;			/* when the backend reported failure */
 	int last_error;
 	bool detaching;
+	bool blocked;			/* target's devices blocked; mutex */
 
 	unsigned long flags;		/* VHBA_SESS_*_BIT */
 	struct delayed_work recovery_work;

@@ -6,7 +6,8 @@
 # at QD 32 and 4k..256k blocks, SWITCHES (default 100) moves each way
 # between a simulated VF and the software datapath, against LIO and tgt.
 # Zero I/O errors, zero verify failures, every switch counted, the ISID
-# alternating within the vHBA's pair, stall per switch reported.
+# alternating within the vHBA's pair, no slab growth, stall per switch
+# reported.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 . "$(dirname "$0")/../lib/switch-lib.sh"
@@ -17,7 +18,15 @@ INAME=iqn.2026-11.org.example:switch
 vc_load && vc_load_offload || fail "could not load the modules"
 vc_sim_new 0 1 || fail "simulated HBA"
 
+# Slab before each round (after drop_caches); the last round, run warm,
+# must not grow it: no leaked sessions, tasks or functions.
+slab_mark() {
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	vc_slab_kib
+}
+slab0=
 for kind in lio tgt; do
+	slab0=$(slab_mark)
 	VC_INITIATORS=$INAME vc_target_start $kind sw$kind 1 64 || fail "$kind target"
 	"$VCTL" vhba add s1 initiator "$INAME" || fail "add"
 	"$VCTL" vhba attach s1 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach"
@@ -63,5 +72,8 @@ print("switch events %d, stall us p50 %d p99 %d max %d; switch time ms p50 %.1f 
 PY
 	"$VCTL" vhba del s1 || fail "del"
 	vc_target_stop $kind sw$kind
+	slab1=$(slab_mark)
+	note "$kind: slab before ${slab0} KiB, after ${slab1} KiB, delta $((slab1 - slab0)) KiB"
 done
+[ $((slab1 - slab0)) -lt 1024 ] || fail "slab grew by $((slab1 - slab0)) KiB over the last round"
 vc_unload || fail "unload"

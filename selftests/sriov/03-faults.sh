@@ -7,7 +7,8 @@
 # removal (hot-plugged back), VF reset, firmware hang (found by the
 # driver's watchdog), link drop, and a failed login on the VF the vHBA
 # would move to (it lands in software instead). Zero I/O errors, zero
-# verify failures; each failover counted and its stall reported.
+# verify failures, no slab growth; each failover counted and its stall
+# reported.
 # TARGETS (default "lio tgt") picks the targets.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
@@ -41,7 +42,15 @@ inject() {
 	esac
 }
 
+# Slab before each round (after drop_caches); the last round, run warm,
+# must not grow it: no leaked sessions, tasks or functions.
+slab_mark() {
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	vc_slab_kib
+}
+slab0=
 for kind in ${TARGETS:-lio tgt}; do
+	slab0=$(slab_mark)
 	VC_INITIATORS=$INAME vc_target_start $kind ft$kind 1 64 || fail "$kind target"
 	"$VCTL" vhba add f1 initiator "$INAME" || fail "add"
 	"$VCTL" vhba attach f1 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach"
@@ -101,5 +110,8 @@ assert by, "no failover events"
 PY
 	"$VCTL" vhba del f1 || fail "del"
 	vc_target_stop $kind ft$kind
+	slab1=$(slab_mark)
+	note "$kind: slab before ${slab0} KiB, after ${slab1} KiB, delta $((slab1 - slab0)) KiB"
 done
+[ $((slab1 - slab0)) -lt 1024 ] || fail "slab grew by $((slab1 - slab0)) KiB over the last round"
 vc_unload || fail "unload"
