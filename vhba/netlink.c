@@ -957,6 +957,39 @@ static struct genl_family vhba_genl_family __ro_after_init = {
 	.parallel_ops	= false,
 };
 
+/*
+ * An event message with its type, vHBA and (if any) target; NULL when
+ * nobody listens or memory is short. Send it with vhba_event_send().
+ */
+static struct sk_buff *vhba_event_new(enum vconnect_event ev,
+				      struct vhba *vhba,
+				      struct vhba_session *sess, void **hdrp)
+{
+	struct sk_buff *msg;
+
+	if (!READ_ONCE(vhba_netlink_up) ||
+	    !genl_has_listeners(&vhba_genl_family, &init_net, 0))
+		return NULL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdrp = genlmsg_put(msg, 0, 0, &vhba_genl_family, 0, VCONNECT_CMD_EVENT);
+	if (!*hdrp ||
+	    nla_put_u32(msg, VCONNECT_A_EVENT_TYPE, ev) ||
+	    nla_put_string(msg, VCONNECT_A_VHBA_NAME, vhba->name) ||
+	    (sess && nla_put_string(msg, VCONNECT_A_TARGET_NAME, sess->target_name))) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void vhba_event_send(struct sk_buff *msg, void *hdr)
+{
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&vhba_genl_family, msg, 0, 0, GFP_KERNEL);
+}
+
 /**
  * vhba_notify - send an event to the "events" multicast group
  * @ev: what happened
@@ -973,27 +1006,16 @@ void vhba_notify(enum vconnect_event ev, struct vhba *vhba,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!READ_ONCE(vhba_netlink_up) ||
-	    !genl_has_listeners(&vhba_genl_family, &init_net, 0))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = vhba_event_new(ev, vhba, sess, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &vhba_genl_family, 0, VCONNECT_CMD_EVENT);
-	if (!hdr)
-		goto free;
-	if (nla_put_u32(msg, VCONNECT_A_EVENT_TYPE, ev) ||
-	    nla_put_string(msg, VCONNECT_A_VHBA_NAME, vhba->name) ||
-	    (sess && nla_put_string(msg, VCONNECT_A_TARGET_NAME, sess->target_name)) ||
-	    (err && nla_put_s32(msg, VCONNECT_A_EVENT_ERROR, err)) ||
+	if ((err && nla_put_s32(msg, VCONNECT_A_EVENT_ERROR, err)) ||
 	    (stall_us && nla_put_u64_64bit(msg, VCONNECT_A_EVENT_STALL_US,
-					   stall_us, VCONNECT_A_PAD)))
-		goto free;
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&vhba_genl_family, msg, 0, 0, GFP_KERNEL);
-	return;
-free:
-	nlmsg_free(msg);
+					   stall_us, VCONNECT_A_PAD))) {
+		nlmsg_free(msg);
+		return;
+	}
+	vhba_event_send(msg, hdr);
 }
 
 /**
@@ -1003,7 +1025,7 @@ free:
  * @cause: why
  * @from: the datapath it ran on
  * @err: for a failed switch or a failover, the errno; else 0
- * @stall_us: how long commands waited because of it
+ * @stall_us: how long commands waited because of it (0 is reported)
  * @time_us: how long the whole switch took
  *
  * Context: process context.
@@ -1015,32 +1037,21 @@ void vhba_notify_switch(enum vconnect_event ev, struct vhba_session *sess,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!READ_ONCE(vhba_netlink_up) ||
-	    !genl_has_listeners(&vhba_genl_family, &init_net, 0))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = vhba_event_new(ev, sess->vhba, sess, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &vhba_genl_family, 0, VCONNECT_CMD_EVENT);
-	if (!hdr)
-		goto free;
-	if (nla_put_u32(msg, VCONNECT_A_EVENT_TYPE, ev) ||
-	    nla_put_string(msg, VCONNECT_A_VHBA_NAME, sess->vhba->name) ||
-	    nla_put_string(msg, VCONNECT_A_TARGET_NAME, sess->target_name) ||
-	    nla_put_u32(msg, VCONNECT_A_SWITCH_CAUSE, cause) ||
+	if (nla_put_u32(msg, VCONNECT_A_SWITCH_CAUSE, cause) ||
 	    nla_put_string(msg, VCONNECT_A_SWITCH_FROM, from) ||
 	    nla_put_string(msg, VCONNECT_A_VHBA_BACKEND, sess->where) ||
 	    (err && nla_put_s32(msg, VCONNECT_A_EVENT_ERROR, err)) ||
 	    nla_put_u64_64bit(msg, VCONNECT_A_EVENT_STALL_US, stall_us,
 			      VCONNECT_A_PAD) ||
 	    nla_put_u64_64bit(msg, VCONNECT_A_SWITCH_TIME_US, time_us,
-			      VCONNECT_A_PAD))
-		goto free;
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast(&vhba_genl_family, msg, 0, 0, GFP_KERNEL);
-	return;
-free:
-	nlmsg_free(msg);
+			      VCONNECT_A_PAD)) {
+		nlmsg_free(msg);
+		return;
+	}
+	vhba_event_send(msg, hdr);
 }
 
 int vhba_netlink_init(void)
