@@ -135,6 +135,12 @@ vc_slab_kib() {
 	awk 'NR > 2 { s += $3 * $4 } END { printf "%d\n", s / 1024 }' /proc/slabinfo
 }
 
+# The same after writing back and dropping the caches, for a baseline.
+vc_slab_settled_kib() {
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	vc_slab_kib
+}
+
 # vc_target_start KIND NAME NLUNS [SIZE_MB]: start a LIO or tgt target
 # (KIND lio|tgt) that lets in VC_INITIATORS (space-separated IQNs; tgt
 # lets in everyone). CHAP_* and MUTUAL_* as in guest-lib.sh. Sets

@@ -18,15 +18,11 @@ INAME=iqn.2026-11.org.example:switch
 vc_load && vc_load_offload || fail "could not load the modules"
 vc_sim_new 0 1 || fail "simulated HBA"
 
-# Slab before each round (after drop_caches); the last round, run warm,
-# must not grow it: no leaked sessions, tasks or functions.
-slab_mark() {
-	sync; echo 3 >/proc/sys/vm/drop_caches
-	vc_slab_kib
-}
+# Slab before each round; the last round, run warm, must not grow it:
+# no leaked sessions, tasks or functions.
 slab0=
 for kind in lio tgt; do
-	slab0=$(slab_mark)
+	slab0=$(vc_slab_settled_kib)
 	VC_INITIATORS=$INAME vc_target_start $kind sw$kind 1 64 || fail "$kind target"
 	"$VCTL" vhba add s1 initiator "$INAME" || fail "add"
 	"$VCTL" vhba attach s1 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach"
@@ -72,7 +68,7 @@ print("switch events %d, stall us p50 %d p99 %d max %d; switch time ms p50 %.1f 
 PY
 	"$VCTL" vhba del s1 || fail "del"
 	vc_target_stop $kind sw$kind
-	slab1=$(slab_mark)
+	slab1=$(vc_slab_settled_kib)
 	note "$kind: slab before ${slab0} KiB, after ${slab1} KiB, delta $((slab1 - slab0)) KiB"
 done
 [ $((slab1 - slab0)) -lt 1024 ] || fail "slab grew by $((slab1 - slab0)) KiB over the last round"

@@ -42,15 +42,11 @@ inject() {
 	esac
 }
 
-# Slab before each round (after drop_caches); the last round, run warm,
-# must not grow it: no leaked sessions, tasks or functions.
-slab_mark() {
-	sync; echo 3 >/proc/sys/vm/drop_caches
-	vc_slab_kib
-}
+# Slab before each round; the last round, run warm, must not grow it:
+# no leaked sessions, tasks or functions.
 slab0=
 for kind in ${TARGETS:-lio tgt}; do
-	slab0=$(slab_mark)
+	slab0=$(vc_slab_settled_kib)
 	VC_INITIATORS=$INAME vc_target_start $kind ft$kind 1 64 || fail "$kind target"
 	"$VCTL" vhba add f1 initiator "$INAME" || fail "add"
 	"$VCTL" vhba attach f1 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach"
@@ -110,7 +106,7 @@ assert by, "no failover events"
 PY
 	"$VCTL" vhba del f1 || fail "del"
 	vc_target_stop $kind ft$kind
-	slab1=$(slab_mark)
+	slab1=$(vc_slab_settled_kib)
 	note "$kind: slab before ${slab0} KiB, after ${slab1} KiB, delta $((slab1 - slab0)) KiB"
 done
 [ $((slab1 - slab0)) -lt 1024 ] || fail "slab grew by $((slab1 - slab0)) KiB over the last round"
