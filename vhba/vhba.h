@@ -114,7 +114,9 @@ struct vhba {
 	struct vconnect_chap chap;	/* user[0] == 0: no CHAP */
 	struct vconnect_iscsi_params want;
 	unsigned int replacement_timeout_ms;
-	enum vconnect_backend_policy policy;
+	enum vconnect_backend_policy policy;	/* set under vhba_mutex, read with
+						 * READ_ONCE by logins
+						 */
 
 	struct mutex mutex;		/* sessions[] updates */
 	struct vhba_session __rcu *sessions[VHBA_MAX_TARGETS];
