@@ -429,7 +429,8 @@ static int __init vcsim_init(void)
 {
 	int ret;
 
-	vcsim_dp_wq = alloc_workqueue("vcsim_dp", WQ_MEM_RECLAIM | WQ_HIGHPRI,
+	/* Unbound: the "firmware" runs beside the submitter, as on an HBA. */
+	vcsim_dp_wq = alloc_workqueue("vcsim_dp", WQ_UNBOUND | WQ_MEM_RECLAIM,
 				      0);
 	if (!vcsim_dp_wq)
 		return -ENOMEM;
