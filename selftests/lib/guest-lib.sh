@@ -138,28 +138,117 @@ lio_stop() {
 
 # --- tgt -----------------------------------------------------------------------
 
+# tgtd, checked in the guest (tgt 1.0.85):
+# - it daemonizes before anything else, so "tgtd ..." returns 0 even when
+#   the daemon then dies (another tgtd holds the control port's lock,
+#   /run/tgtd/socket.N.lock), and tgtadm -C N then talks to that OTHER
+#   tgtd;
+# - a portal it cannot bind (address in use) is dropped without an error,
+#   and with no portal left it listens on 0.0.0.0:3260 and [::]:3260;
+# - it ignores SIGTERM; it forks a logger into its own process group
+#   (which inherits the control socket), and writes its pid file only
+#   once its control socket and portals are set up.
+# So tgt_start picks a control port no live tgtd holds, refuses a portal
+# someone listens on, and checks that the daemon which came up holds its
+# lock and its portal; tgt_stop kills the whole group and waits until it
+# is gone.
+
+# tgt_lock_holder CP: print the pid holding tgtd control port CP's lock
+# (from /proc/locks); non-zero if none does.
+tgt_lock_holder() {
+	local f=/run/tgtd/socket.$1.lock st dev ino
+	st=$(stat -c '%d %i' "$f" 2>/dev/null) || return 1
+	dev=${st% *} ino=${st#* }
+	# /proc/locks: "N: POSIX ADVISORY WRITE PID MAJ:MIN:INODE START END",
+	# MAJ and MIN in hex.
+	awk -v id="$(printf '%02x:%02x:%s' $(((dev >> 8) & 0xfff)) \
+		$(((dev & 0xff) | ((dev >> 12) & 0xfff00))) "$ino")" \
+		'$2 == "POSIX" && $6 == id { print $5; f = 1; exit } END { exit !f }' /proc/locks
+}
+
+# tgt_listener IP PORT: print the "ss -ltnp" lines (in $TARGET_NETNS)
+# of a TCP listener that owns IP:PORT, i.e. on it or on a wildcard
+# address with that port.  Non-zero if there is none.
+tgt_listener() {
+	local ip=$1 port=$2
+	in_target_ns ss -Hltnp "sport = :$port" | awk -v a="$ip:$port" -v p=":$port" '
+		$4 == a || $4 == "0.0.0.0" p || $4 == "[::]" p || $4 == "*" p { print; f = 1 }
+		END { exit !f }'
+}
+
+# tgt_group_alive PID: true while a process of process group PID lives
+# (zombies have closed their files: they count as gone).
+tgt_group_alive() {
+	ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
+}
+
+# tgt_kill PID: SIGKILL tgtd PID and its logger (its process group) and
+# wait until they are gone, so its control port and portals are free.
+tgt_kill() {
+	local pid=$1
+	kill -KILL -- "-$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null
+	wait_for "! tgt_group_alive $pid" 10 && return 0
+	echo "tgtd $pid did not go away:" >&2
+	ps -eo pid,pgid,stat,wchan:20,args | awk -v g="$pid" '$2 == g' >&2
+	return 1
+}
+
 # tgt_start NAME NLUNS [SIZE_MB=128] [PORTAL_IP=127.0.0.1] [PORT=3261]:
-# a tgtd of its own (control port from a counter) serving target
-# $(target_iqn NAME) with NLUNS file-backed disks.  tgt's LUN 0 is its
-# controller, so the disks are LUNs 1..N.  The default port is not 3260
-# so that tgt and LIO can share 127.0.0.1.  Allows every initiator;
-# CHAP_USER/MUTUAL_USER add CHAP.  Sets TARGET_IQN, TARGET_PORTAL and
+# a tgtd of its own (a control port no other tgtd holds) serving target
+# $(target_iqn NAME) with NLUNS (0 or more) file-backed disks.  tgt's
+# LUN 0 is its controller, so the disks are LUNs 1..N.  The default port
+# is not 3260 so that tgt and LIO can share 127.0.0.1.  Allows every
+# initiator; CHAP_USER/MUTUAL_USER add CHAP.  Fails, with nothing left
+# running, if the portal is taken or the daemon does not come up with
+# its own control port and portal.  Sets TARGET_IQN, TARGET_PORTAL and
 # TGT_CONTROL_PORT.
 tgt_start() {
 	local name=$1 nluns=$2 size=${3:-128} ip=${4:-127.0.0.1} port=${5:-3261}
-	local cp lun f adm
+	local cp lun f adm pid pidfile holder
 
 	mkdir -p "$VC_STATE/tgt" /tmp/vconnect-targets
-	cp=$(($(cat "$VC_STATE/tgt/.next" 2>/dev/null || echo 0) + 1))
+	pidfile=$VC_STATE/tgt/$name.pid
+	if [ -e "$pidfile" ]; then
+		echo "tgt_start: a tgtd named $name already runs (pid $(cat "$pidfile"))" >&2
+		return 1
+	fi
+	# A fresh control port per tgtd, skipping any that a tgtd not started
+	# here (or not stopped) still holds.
+	cp=$(cat "$VC_STATE/tgt/.next" 2>/dev/null || echo 0)
+	while cp=$((cp + 1)); holder=$(tgt_lock_holder $cp); do
+		note "tgt: control port $cp is held by pid $holder, skipping it"
+	done
 	echo $cp >"$VC_STATE/tgt/.next"
 	TARGET_IQN=$(target_iqn "$name")
 	TARGET_PORTAL=$ip:$port
 	# shellcheck disable=SC2034 # for the caller's tgtadm -C
 	TGT_CONTROL_PORT=$cp
+	if holder=$(tgt_listener "$ip" "$port"); then
+		echo "tgt_start: portal $TARGET_PORTAL is already in use:" >&2
+		echo "$holder" >&2
+		return 1
+	fi
 	note "tgt: $TARGET_IQN on $TARGET_PORTAL${TARGET_NETNS:+ in netns $TARGET_NETNS}, $nluns x ${size} MiB, control port $cp"
-	in_target_ns tgtd -C "$cp" --pid-file "$VC_STATE/tgt/$name.pid" \
+	in_target_ns tgtd -C "$cp" --pid-file "$pidfile" \
 		--iscsi portal="$ip:$port" || return 1
 	echo "$cp" >"$VC_STATE/tgt/$name.port"
+	# The daemon writes its pid file once its control socket and portal
+	# are set up; it never does if it died on the way.
+	if ! wait_for "grep -qx '[0-9][0-9]*' '$pidfile' 2>/dev/null" 10; then
+		echo "tgt_start: tgtd on control port $cp did not come up (died at start?)" >&2
+		rm -f "$pidfile" "$VC_STATE/tgt/$name.port"
+		return 1
+	fi
+	pid=$(cat "$pidfile")
+	holder=$(tgt_lock_holder $cp)
+	if [ "$holder" != "$pid" ] ||
+	   ! tgt_listener "$ip" "$port" | grep -q "pid=$pid,"; then
+		echo "tgt_start: tgtd $pid does not hold control port $cp (holder: ${holder:-none}) or portal $TARGET_PORTAL:" >&2
+		in_target_ns ss -Hltnp >&2
+		tgt_stop "$name"
+		return 1
+	fi
 	adm="tgtadm -C $cp --lld iscsi"
 	# tgtd answers on its control socket only once it is ready.
 	wait_for "$adm --op show --mode sys >/dev/null 2>&1" 10 || {
@@ -186,10 +275,11 @@ tgt_start() {
 }
 
 # tgt_stop [NAME]: stop tgtd instance NAME, or (no argument) all of ours,
-# and remove their backing files.
+# wait until each is gone (its control port and portal free), and remove
+# their backing files.  Non-zero if one would not go away.
 # shellcheck disable=SC2120 # the argument is optional
 tgt_stop() {
-	local names=("$@") n pid
+	local names=("$@") n pid rc=0
 	if [ $# -eq 0 ]; then
 		for n in "$VC_STATE"/tgt/*.pid; do
 			[ -f "$n" ] && names+=("$(basename "$n" .pid)")
@@ -198,11 +288,13 @@ tgt_stop() {
 	for n in "${names[@]}"; do
 		pid=$(cat "$VC_STATE/tgt/$n.pid" 2>/dev/null) || continue
 		# tgtd ignores SIGTERM; it keeps no state worth a clean exit.
-		kill -KILL "$pid" 2>/dev/null
-		wait_for "! kill -0 $pid 2>/dev/null" 5
+		if [ -n "$pid" ]; then
+			tgt_kill "$pid" || rc=1
+		fi
 		rm -f "$VC_STATE/tgt/$n.pid" "$VC_STATE/tgt/$n.port" \
 			/tmp/vconnect-targets/"$n"-lun*.img
 	done
+	return $rc
 }
 
 # --- network namespaces --------------------------------------------------------
@@ -357,7 +449,7 @@ fio_verify() {
 # --- cleanup -----------------------------------------------------------------------
 
 # Undo whatever a test left behind (run by the runner after each test):
-# stock sessions and node records, LIO config, our tgtds, our namespaces.
+# stock sessions and node records, LIO config, every tgtd, our namespaces.
 # Prints a line for each thing it had to clean.
 vc_reset_all() {
 	local n h
@@ -391,6 +483,13 @@ vc_reset_all() {
 		echo "stopping tgtd"
 		tgt_stop
 	fi
+	# A tgtd not started by tgt_start (or one whose pid file a test
+	# removed) would keep its control port and portal for the next test.
+	for n in $(ps -C tgtd -o pgid= | sort -u); do
+		echo "stopping a stray tgtd (process group $n):"
+		ps -eo pgid=,pid=,args= | awk -v g="$n" '$1 == g { $1 = ""; print }'
+		tgt_kill "$n"
+	done
 	for n in "$VC_STATE"/netns/*; do
 		[ -e "$n" ] || continue
 		echo "deleting netns $(basename "$n")"

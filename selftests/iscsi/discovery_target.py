@@ -6,7 +6,9 @@
 # requests), a target-proposed unknown key (must come back NotUnderstood),
 # and a SendTargets response split mid-key across two Text Responses
 # (continued with the target's TTT). Prints what it saw; exits 0 if the
-# initiator behaved. Used by extra.sh (case mockdisc).
+# initiator behaved. Used by selftests/iscsi/01-scripted-peer.sh.
+# Every socket times out after 30 s, so an initiator that stops talking
+# fails the test instead of hanging it.
 #
 # With a second argument "chap": mutual CHAP with the target's challenge
 # and answer in base64, then a second login where the target sends the
@@ -20,6 +22,7 @@ import sys
 
 PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 3290
 ok = True
+socket.setdefaulttimeout(30)
 
 
 def check(cond, what):

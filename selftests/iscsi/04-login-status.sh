@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 150
+#
+# Login status classes other than success: an unknown target name is
+# refused (class 3, no session, no disk, the status in the log), and a
+# redirection (class 1: tgt on 127.0.0.1:3262 sends the initiator to LIO
+# on 127.0.0.2:3260) is followed to a working session there.
+. "$(dirname "$0")/../lib/guest-lib.sh"
+. "$(dirname "$0")/../lib/vconnect-lib.sh"
+
+require_cmd fio tgtadm
+INAME=iqn.2026-11.org.example:statusvm
+export VC_INITIATORS=$INAME LIO_ACL_INITIATORS=$INAME
+vc_load || fail "could not load the modules"
+
+# --- unknown target name ---
+lio_start nf 1 32 || fail "LIO"
+"$VCTL" vhba add n1 initiator "$INAME" || fail "vhba add n1"
+mark=$(dmesg | wc -l)
+if out=$("$VCTL" vhba attach n1 target "${TARGET_IQN}x" portal "$TARGET_PORTAL" 2>&1); then
+	fail "attach to an unknown target name succeeded: $out"
+fi
+echo "unknown name: $out"
+msgs=$(dmesg | tail -n +$((mark + 1)))
+grep vconnect <<<"$msgs"
+# LIO answers an unknown name with 0301 (service unavailable).
+grep -q 'refused: status class 3 detail 1' <<<"$msgs" ||
+	fail "no refusal with status 0301 logged"
+[ -z "$(vc_disks_now n1)" ] || fail "a disk appeared"
+"$VCTL" vhba del n1 || fail "vhba del n1"
+lio_stop nf
+
+# --- redirection: tgt (which knows the name) sends us to LIO ---
+# (tgt does not redirect a peer to its own address: hence 127.0.0.2.)
+lio_start redir 1 32 127.0.0.2 3260 || fail "LIO on 127.0.0.2"
+tgt_start redir 0 0 127.0.0.1 3262 || fail "tgt on 127.0.0.1:3262"
+a="tgtadm -C $TGT_CONTROL_PORT --lld iscsi --op update --mode target --tid 1"
+$a --name RedirectAddress --value 127.0.0.2 &&
+	$a --name RedirectPort --value 3260 &&
+	$a --name RedirectReason --value Temporary || fail "tgt redirect settings"
+"$VCTL" vhba add r1 initiator "$INAME" || fail "vhba add r1"
+mark=$(dmesg | wc -l)
+"$VCTL" vhba attach r1 target "$TARGET_IQN" portal 127.0.0.1:3262 ||
+	fail "attach through the redirection"
+dmesg | tail -n +$((mark + 1)) | grep -i redirect ||
+	fail "no redirection logged"
+[ "$(vc_sess r1 portal)" = 127.0.0.2:3260 ] ||
+	fail "session on $(vc_sess r1 portal), want LIO's 127.0.0.2:3260"
+disk=$(vc_disks r1 1) || fail "no disk after the redirection"
+fio_verify "$disk" 4M || fail "I/O on the redirected session"
+"$VCTL" vhba del r1 || fail "vhba del r1"
+tgt_stop redir || fail "tgt did not stop"
+lio_stop redir
+vc_unload || fail "unload failed"
