@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bvec.h>
+#include <linux/dns_resolver.h>
 #include <linux/highmem.h>
 #include <linux/inet.h>
 #include <linux/in.h>
@@ -929,10 +930,55 @@ static void vcsw_rx_callbacks_restore(struct vcsw_conn *conn)
 	conn->saved_state_change = NULL;
 }
 
+/* An IPv4 or IPv6 address literal (without brackets) into @ss. */
+static bool vcsw_parse_addr(const char *host, size_t hostlen, u16 port,
+			    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!hostlen)
+		return false;
+	if (in4_pton(host, hostlen, (u8 *)&sin->sin_addr, -1, NULL)) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return true;
+	}
+	if (in6_pton(host, hostlen, sin6->sin6_addr.s6_addr, -1, NULL)) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return true;
+	}
+	return false;
+}
+
 /*
- * Parse a TargetAddress value: "host[:port][,tpgt]", host an IPv4 address
- * or a bracketed IPv6 address. There is no resolver in the kernel: a DNS
- * name gives -EHOSTUNREACH.
+ * A host name through the kernel's DNS resolver (an upcall to
+ * key.dns_resolver from keyutils, which also reads /etc/hosts). Sleeps.
+ */
+static int vcsw_resolve(const char *host, size_t hostlen, u16 port,
+			struct sockaddr_storage *ss)
+{
+	char *addr = NULL;
+	int len;
+
+	len = dns_query(&init_net, NULL, host, hostlen, NULL, &addr, NULL,
+			false);
+	if (len < 0)
+		return len == -ENOMEM ? len : -EHOSTUNREACH;
+	/* A list of addresses is comma-separated: take the first. */
+	len = strcspn(addr, ",");
+	len = vcsw_parse_addr(addr, len, port, ss) ? 0 : -EHOSTUNREACH;
+	kfree(addr);
+	return len;
+}
+
+/*
+ * Parse a TargetAddress value: "host[:port][,tpgt]", host an IPv4 address,
+ * a bracketed IPv6 address or a DNS name (resolved here, so this sleeps).
+ * Returns -EINVAL for a malformed value, -EHOSTUNREACH for a name that
+ * does not resolve.
  */
 int vcsw_parse_portal(const char *s, struct sockaddr_storage *ss)
 {
@@ -976,23 +1022,9 @@ int vcsw_parse_portal(const char *s, struct sockaddr_storage *ss)
 			return -EINVAL;
 	}
 
-	if (hostlen && in4_pton(host, hostlen,
-				(u8 *)&((struct sockaddr_in *)ss)->sin_addr,
-				-1, NULL)) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(portnum);
+	if (vcsw_parse_addr(host, hostlen, portnum, ss))
 		return 0;
-	}
-	if (hostlen && in6_pton(host, hostlen,
-				((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr,
-				-1, NULL)) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(portnum);
-		return 0;
-	}
-	return -EHOSTUNREACH;
+	if (!hostlen || s[0] == '[')
+		return -EINVAL;
+	return vcsw_resolve(host, hostlen, portnum, ss);
 }

@@ -399,8 +399,9 @@ static int vcsw_login_redirect(struct vcsw_login *l,
 	}
 	err = vcsw_parse_portal(l->target_address, redirect);
 	if (err) {
-		vcsw_info(l->sess, "login: cannot follow redirection to %s: %d\n",
-			  l->target_address, err);
+		vcsw_info(l->sess, "login: cannot follow redirection to %s: %s\n",
+			  l->target_address, err == -EHOSTUNREACH ?
+			  "the host name does not resolve" : "malformed address");
 		return err;
 	}
 	vcsw_info(l->sess, "login: redirected to %pISpc\n", redirect);

@@ -17,6 +17,8 @@ packages=(
 	open-iscsi targetcli-fb python3-rtslib-fb tgt fio
 	libiscsi-bin libiscsi-dev sg3-utils
 	dbus iproute2 iputils-ping
+	# request-key and key.dns_resolver: host names in login redirections
+	keyutils
 	# building
 	make gcc sparse libmnl-dev pkg-config dkms
 )

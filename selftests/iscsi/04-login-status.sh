@@ -5,11 +5,13 @@
 # Login status classes other than success: an unknown target name is
 # refused (class 3, no session, no disk, the status in the log), and a
 # redirection (class 1: tgt on 127.0.0.1:3262 sends the initiator to LIO
-# on 127.0.0.2:3260) is followed to a working session there.
+# on 127.0.0.2:3260) is followed to a working session there, also when
+# it names LIO by a host name; a name that does not resolve fails the
+# attach with a message saying so.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 
-require_cmd fio tgtadm
+require_cmd fio tgtadm request-key
 INAME=iqn.2026-11.org.example:statusvm
 export VC_INITIATORS=$INAME LIO_ACL_INITIATORS=$INAME
 vc_load || fail "could not load the modules"
@@ -50,6 +52,45 @@ dmesg | tail -n +$((mark + 1)) | grep -i redirect ||
 disk=$(vc_disks r1 1) || fail "no disk after the redirection"
 fio_verify "$disk" 4M || fail "I/O on the redirected session"
 "$VCTL" vhba del r1 || fail "vhba del r1"
+
+# --- redirection to a host name: resolved by the kernel's DNS resolver
+# (request-key -> key.dns_resolver, which reads /etc/hosts). tgt redirects
+# to addresses only, so the hostile target sends these. ---
+HT=$VC_ROOT/selftests/tools/hostile_target
+[ -x "$HT" ] || fail "$HT not built (make -C selftests/tools)"
+echo "127.0.0.2 lio-redirect.test" >>/etc/hosts
+# redirect_by_name VHBA ADDR: attach VHBA through a target that sends it
+# to ADDR; returns the attach's status.
+redirect_by_name() {
+	local rc
+	"$HT" --listen 127.0.0.1:3263 --target "$TARGET_IQN" --redirect "$2" \
+		--log "ht-$1.log" 2>&1 &
+	ht=$!
+	wait_for "grep -q listening ht-$1.log" 10 || fail "hostile target did not start"
+	"$VCTL" vhba add "$1" initiator "$INAME" || fail "vhba add $1"
+	"$VCTL" vhba attach "$1" target "$TARGET_IQN" portal 127.0.0.1:3263
+	rc=$?
+	kill $ht
+	wait $ht 2>/dev/null
+	grep redirected "ht-$1.log"
+	return $rc
+}
+redirect_by_name r2 lio-redirect.test:3260 ||
+	fail "attach through a redirection to a host name"
+[ "$(vc_sess r2 portal)" = 127.0.0.2:3260 ] ||
+	fail "session on $(vc_sess r2 portal), want 127.0.0.2:3260"
+disk=$(vc_disks r2 1) || fail "no disk after the redirection by name"
+fio_verify "$disk" 4M || fail "I/O on the session redirected by name"
+"$VCTL" vhba del r2 || fail "vhba del r2"
+# A name that does not resolve: the attach fails and the log says why.
+mark=$(dmesg | wc -l)
+if redirect_by_name r3 no-such-host.invalid:3260; then
+	fail "attach through a redirection to an unknown host succeeded"
+fi
+dmesg | tail -n +$((mark + 1)) | grep "no-such-host.invalid:3260: the host name does not resolve" ||
+	fail "no 'does not resolve' message logged"
+[ -z "$(vc_disks_now r3)" ] || fail "a disk appeared on r3"
+"$VCTL" vhba del r3 || fail "vhba del r3"
 tgt_stop redir || fail "tgt did not stop"
 lio_stop redir
 vc_unload || fail "unload failed"

@@ -13,7 +13,7 @@ VCTL=$VC_ROOT/userspace/vconnectctl
 # Load the product modules from the repository (insmod: they are not
 # installed in the guest), with what they need from the kernel first.
 vc_load() {
-	modprobe -a scsi_mod sd_mod sg libcrc32c crc32c_generic 2>/dev/null
+	modprobe -a scsi_mod sd_mod sg libcrc32c crc32c_generic dns_resolver 2>/dev/null
 	modprobe -a sd_mod sg || return 1
 	lsmod | grep -q '^vconnect_vhba ' ||
 		insmod "$VC_ROOT/vhba/vconnect_vhba.ko" || return 1

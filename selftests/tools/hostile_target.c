@@ -149,6 +149,7 @@ static struct {
 	long fault_count;		/* -1: unlimited */
 	unsigned int delay_ms;		/* hold READ/WRITE responses this long */
 	unsigned long max_logins;	/* normal-session logins; 0: no limit */
+	const char *redirect;		/* TargetAddress of a 0101 redirection */
 	int fault_lba_set;
 	uint64_t fault_lba;		/* only READ/WRITEs covering it count */
 	enum tmf_action tmf[TMF_FUNCS];
@@ -984,6 +985,16 @@ static int do_login(struct conn *c)
 		    __atomic_load_n(&sh->disc_logins, __ATOMIC_RELAXED) >= cfg.max_logins) {
 			ls->fail_class = 3;
 			ls->fail_detail = 1;	/* service unavailable (--max-logins) */
+		}
+		if (!ls->fail_class && !c->discovery && cfg.redirect) {
+			char addr[300];
+			int n = snprintf(addr, sizeof(addr), "TargetAddress=%s",
+					 cfg.redirect);
+
+			/* Status 0101: the target moved temporarily. */
+			login_response(c, b, 0, csg, 0, addr, n + 1, 1, 1, 0);
+			logmsg("conn %u: login redirected to %s", c->id, cfg.redirect);
+			goto out;
 		}
 		if (!ls->fail_class && transit && csg == 0 && ls->auth_offered && !ls->auth_ok) {
 			ls->fail_class = 2;
@@ -2288,7 +2299,7 @@ static void usage(FILE *f)
 "usage: hostile_target --listen ADDR:PORT --target IQN [--size-mb N]\n"
 "                      [--fault KIND] [--fault-after N] [--fault-count M]\n"
 "                      [--fault-linger SECS] [--fault-lba LBA] [--delay-ms MS]\n"
-"                      [--max-logins N]\n"
+"                      [--max-logins N] [--redirect HOST[:PORT]]\n"
 "                      [--tmf FUNC=ACTION[,FUNC=ACTION...]]\n"
 "                      [--digest] [--initial-r2t yes|no] [--log FILE] [--verbose]\n"
 "A minimal iSCSI target with one RAM LUN; with --fault it sends one bad\n"
@@ -2349,6 +2360,7 @@ int main(int argc, char **argv)
 		{ "tmf", required_argument, NULL, 'T' },
 		{ "delay-ms", required_argument, NULL, 'D' },
 		{ "max-logins", required_argument, NULL, 'M' },
+		{ "redirect", required_argument, NULL, 'R' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "digest", no_argument, NULL, 'd' },
 		{ "initial-r2t", required_argument, NULL, 'r' },
@@ -2365,7 +2377,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:L:dr:vh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l': cfg.listen = optarg; break;
 		case 't': cfg.target = optarg; break;
@@ -2418,6 +2430,13 @@ int main(int argc, char **argv)
 			if (parse_ulong(optarg, 1u << 30, &v))
 				goto bad;
 			cfg.max_logins = v;
+			break;
+		case 'R':
+			if (strlen(optarg) > 255) {
+				fprintf(stderr, "--redirect: at most 255 characters\n");
+				return 2;
+			}
+			cfg.redirect = optarg;
 			break;
 		case 'L': cfg.log_path = optarg; break;
 		case 'd': cfg.digest = 1; break;
