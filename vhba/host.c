@@ -332,7 +332,7 @@ struct vhba *vhba_create(const struct vhba_config *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "could not add the SCSI host");
 		goto put_host;
 	}
-	list_add_tail(&vhba->node, &vhba_list);
+	vhba_publish(vhba);
 	shost_printk(KERN_INFO, shost, "vHBA %s created, initiator %s isid %012llx\n",
 		     vhba->name, vhba->initiator_name,
 		     vhba_isid_to_u64(vhba->isid));
@@ -352,7 +352,7 @@ void vhba_destroy(struct vhba *vhba)
 	unsigned int i;
 
 	lockdep_assert_held(&vhba_mutex);
-	list_del(&vhba->node);
+	vhba_unpublish(vhba);
 
 	mutex_lock(&vhba->mutex);
 	vhba->removing = true;

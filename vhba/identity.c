@@ -6,11 +6,37 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ctype.h>
+#include <linux/hash.h>
+#include <linux/hashtable.h>
 #include <linux/random.h>
 #include <linux/string.h>
+#include <linux/stringhash.h>
 #include <net/netlink.h>
 
 #include "vhba.h"
+
+/*
+ * The identities that must be unique on the host, hashed so that creating
+ * a vHBA, or finding one by name, does not walk every vHBA (a host may
+ * have a thousand). A vHBA is in these tables exactly while it is on
+ * vhba_list, from vhba_publish() to vhba_unpublish().
+ */
+#define VHBA_HASH_BITS	9
+
+static DEFINE_HASHTABLE(vhba_by_name, VHBA_HASH_BITS);
+static DEFINE_HASHTABLE(vhba_by_isid, VHBA_HASH_BITS);	/* name + ISID pair */
+static DEFINE_HASHTABLE(vhba_by_wwpn, VHBA_HASH_BITS);
+
+static u32 vhba_str_hash(const char *s)
+{
+	return full_name_hash(NULL, s, strlen(s));
+}
+
+/* Both ISIDs of a pair (see vhba_isid_in_use()) hash alike. */
+static u32 vhba_isid_hash(const char *iname, u64 isid)
+{
+	return vhba_str_hash(iname) ^ hash_64(isid | 1, 32);
+}
 
 /* vHBA names become sysfs values and CLI words: keep them plain. */
 int vhba_validate_name(const char *name, struct netlink_ext_ack *extack)
@@ -123,7 +149,8 @@ static bool vhba_isid_in_use(const char *iname, u64 isid)
 {
 	struct vhba *v;
 
-	list_for_each_entry(v, &vhba_list, node) {
+	hash_for_each_possible(vhba_by_isid, v, isid_node,
+			       vhba_isid_hash(iname, isid)) {
 		if (strcmp(v->initiator_name, iname))
 			continue;
 		if ((vhba_isid_to_u64(v->isid) | 1) == (isid | 1))
@@ -132,15 +159,48 @@ static bool vhba_isid_in_use(const char *iname, u64 isid)
 	return false;
 }
 
+static bool vhba_wwpn_in_use(u64 wwpn)
+{
+	struct vhba *v;
+
+	hash_for_each_possible(vhba_by_wwpn, v, wwpn_node, wwpn)
+		if (v->wwpn == wwpn)
+			return true;
+	return false;
+}
+
 struct vhba *vhba_find(const char *name)
 {
 	struct vhba *v;
 
 	lockdep_assert_held(&vhba_mutex);
-	list_for_each_entry(v, &vhba_list, node)
+	hash_for_each_possible(vhba_by_name, v, name_node, vhba_str_hash(name))
 		if (!strcmp(v->name, name))
 			return v;
 	return NULL;
+}
+
+/* List the vHBA and make its identity taken. Caller holds vhba_mutex. */
+void vhba_publish(struct vhba *vhba)
+{
+	lockdep_assert_held(&vhba_mutex);
+	list_add_tail(&vhba->node, &vhba_list);
+	hash_add(vhba_by_name, &vhba->name_node, vhba_str_hash(vhba->name));
+	hash_add(vhba_by_isid, &vhba->isid_node,
+		 vhba_isid_hash(vhba->initiator_name,
+				vhba_isid_to_u64(vhba->isid)));
+	if (vhba->wwpn)
+		hash_add(vhba_by_wwpn, &vhba->wwpn_node, vhba->wwpn);
+}
+
+/* Undo vhba_publish(). Caller holds vhba_mutex. */
+void vhba_unpublish(struct vhba *vhba)
+{
+	lockdep_assert_held(&vhba_mutex);
+	list_del(&vhba->node);
+	hash_del(&vhba->name_node);
+	hash_del(&vhba->isid_node);
+	hash_del(&vhba->wwpn_node);
 }
 
 /*
@@ -168,7 +228,6 @@ static u64 vhba_isid_generate(const char *iname)
 int vhba_identity_assign(struct vhba *vhba, const struct vhba_config *cfg,
 			 struct netlink_ext_ack *extack)
 {
-	struct vhba *v;
 	u64 isid;
 
 	lockdep_assert_held(&vhba_mutex);
@@ -186,13 +245,9 @@ int vhba_identity_assign(struct vhba *vhba, const struct vhba_config *cfg,
 		snprintf(vhba->initiator_name, sizeof(vhba->initiator_name),
 			 "naa.%016llx", cfg->wwpn);
 
-	if (cfg->wwpn) {
-		list_for_each_entry(v, &vhba_list, node) {
-			if (v->wwpn == cfg->wwpn) {
-				NL_SET_ERR_MSG_MOD(extack, "WWPN already used by another vHBA");
-				return -EEXIST;
-			}
-		}
+	if (cfg->wwpn && vhba_wwpn_in_use(cfg->wwpn)) {
+		NL_SET_ERR_MSG_MOD(extack, "WWPN already used by another vHBA");
+		return -EEXIST;
 	}
 	vhba->wwpn = cfg->wwpn;
 	vhba->wwnn = cfg->wwnn;

@@ -6,7 +6,8 @@
  * Objects and who holds them:
  *   struct vhba          - one per vHBA; lives in the Scsi_Host's hostdata,
  *                          so the Scsi_Host reference count is its lifetime.
- *                          Listed on vhba_list under vhba_mutex.
+ *                          Listed on vhba_list and hashed by name and
+ *                          identity (identity.c) under vhba_mutex.
  *   struct vhba_session  - one per bound target (SCSI target id = index in
  *                          vhba->sessions[]). Published with RCU for the I/O
  *                          path; its kobject (sysfs directory) holds the
@@ -104,6 +105,9 @@ struct vhba_session {
 
 struct vhba {
 	struct list_head node;		/* on vhba_list */
+	struct hlist_node name_node;	/* identity.c's lookup tables */
+	struct hlist_node isid_node;
+	struct hlist_node wwpn_node;	/* only if wwpn */
 	struct Scsi_Host *shost;
 	char name[VCONNECT_VHBA_NAME_MAX];
 	char initiator_name[VCONNECT_ISCSI_NAME_MAX];
@@ -162,6 +166,8 @@ int vhba_identity_assign(struct vhba *vhba, const struct vhba_config *cfg,
 			 struct netlink_ext_ack *extack);
 u64 vhba_isid_to_u64(const u8 *isid);
 struct vhba *vhba_find(const char *name);
+void vhba_publish(struct vhba *vhba);
+void vhba_unpublish(struct vhba *vhba);
 
 /* backend.c */
 bool vhba_policy_allows(enum vconnect_backend_policy policy,

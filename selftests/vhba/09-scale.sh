@@ -26,14 +26,19 @@ sync; echo 3 >/proc/sys/vm/drop_caches
 mem0=$(awk '/^MemAvailable/ {print $2}' /proc/meminfo)
 slab0=$(vc_slab_kib)
 t0=$(date +%s.%N)
+# Every 100 adds too (no fork), so that a cost growing with the count shows.
+stamps=$EPOCHREALTIME
 for i in $(seq 1 "$NDEF"); do
 	"$VCTL" vhba add "s$i" initiator "$INAME" >/dev/null || fail "add s$i"
+	[ $((i % 100)) != 0 ] || stamps+=" $EPOCHREALTIME"
 done
 t1=$(date +%s.%N)
 sync; echo 3 >/proc/sys/vm/drop_caches
 mem1=$(awk '/^MemAvailable/ {print $2}' /proc/meminfo)
 slab1=$(vc_slab_kib)
 echo "$NDEF vHBAs created in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s; per vHBA: $(( (mem0 - mem1) / NDEF )) KiB of memory, $(( (slab1 - slab0) / NDEF )) KiB of slab"
+echo "$stamps" | awk '{ printf "ms per add, by 100s:"
+	for (i = 2; i <= NF; i++) printf " %.0f", ($i - $(i - 1)) * 10; print "" }'
 dups=$(cat /sys/class/scsi_host/host*/vconnect_isid | sort | uniq -d | wc -l)
 [ "$dups" = 0 ] || fail "$dups duplicate ISIDs"
 [ "$(cat /sys/class/scsi_host/host*/vconnect_isid | wc -l)" = "$NDEF" ] || fail "not $NDEF vHBAs"

@@ -86,7 +86,7 @@ def main():
     fails = 0
     n = 0
     print("TAP version 13")
-    print("1..%d" % (len(CASES) + 3))
+    print("1..%d" % (len(CASES) + 4))
     for desc, cmd, payload, want_err, want_msg in CASES:
         n += 1
         try:
@@ -127,6 +127,25 @@ def main():
     g.request(DEL, name("nltdup"))
     ok = not errs
     print("%s %d - duplicate name, initiator+ISID, pair ISID, WWPN refused%s" % (
+        "ok" if ok else "not ok", n, " # " + "; ".join(errs) if errs else ""))
+    fails += not ok
+    # Once deleted, its name, ISID pair and WWPN are free again.
+    n += 1
+    errs = []
+    try:
+        g.request(NEW, name("nltdup") + iname() + nla_u64(A["VCONNECT_A_VHBA_ISID"], 0x800000000011)
+                  + nla_u64(A["VCONNECT_A_VHBA_WWPN"], 0x500143800000a001))
+        g.request(DEL, name("nltdup"))
+    except NetlinkError as e:
+        errs.append(str(e))
+    try:
+        g.request(DEL, name("nltdup"))
+        errs.append("deleted twice")
+    except NetlinkError as e:
+        if e.errno != errno.ENOENT:
+            errs.append("second delete: %s" % e)
+    ok = not errs
+    print("%s %d - a deleted vHBA's name, ISID pair and WWPN can be used again%s" % (
         "ok" if ok else "not ok", n, " # " + "; ".join(errs) if errs else ""))
     fails += not ok
     # Without CAP_NET_ADMIN every command is refused.
