@@ -40,20 +40,7 @@ echo "0 $((1 << 21)) delay /dev/abortnb 0 5000" | dmsetup create slow ||
 	fail "dmsetup create"
 sdev=/dev/$(dmsetup info -c --noheadings -o blkdevname slow)
 [ -b "$sdev" ] || fail "no block device for the dm-delay target"
-python3 - "$TIQN" "$INAME" "$sdev" <<'PY' || fail "LIO on $sdev"
-import sys, warnings
-warnings.filterwarnings("ignore")
-from rtslib_fb import (FabricModule, BlockStorageObject, LUN, MappedLUN,
-                       NetworkPortal, NodeACL, Target, TPG)
-iqn, iname, dev = sys.argv[1:]
-tpg = TPG(Target(FabricModule("iscsi"), wwn=iqn, mode="create"), 1, mode="create")
-lun = LUN(tpg, 0, BlockStorageObject("slow", dev=dev))
-tpg.set_attribute("generate_node_acls", "0")
-tpg.set_attribute("authentication", "0")
-MappedLUN(NodeACL(tpg, iname, mode="create"), 0, lun)
-NetworkPortal(tpg, "127.0.0.1", 3260, mode="create")
-tpg.enable = True
-PY
+LIO_BLOCK=$sdev LIO_ACL_INITIATORS=$INAME lio_start slow 1 || fail "LIO on $sdev"
 
 "$VCTL" vhba add a1 initiator "$INAME" || fail "vhba add"
 "$VCTL" vhba attach a1 target "$TIQN" portal 127.0.0.1:3260 || fail "attach"

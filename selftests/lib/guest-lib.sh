@@ -15,6 +15,7 @@
 #   LIO_ACL_INITIATORS   initiator IQNs for LIO's ACL (space separated;
 #                        default: this guest's open-iscsi initiator name)
 #   LIO_DEMO=1           LIO demo mode: generate_node_acls=1, no ACLs
+#   LIO_BLOCK=DEV        lio_start: one iblock LUN on block device DEV
 #   CHAP_USER CHAP_PASS  one-way CHAP, on the target and in stock logins
 #   MUTUAL_USER MUTUAL_PASS  mutual CHAP (the target's credentials)
 
@@ -91,15 +92,20 @@ iscsi_initiator_name() {
 
 # lio_start NAME NLUNS [SIZE_MB=128] [PORTAL_IP=127.0.0.1] [PORT=3260]:
 # LIO iSCSI target $(target_iqn NAME), TPG 1, NLUNS fileio LUNs (0..N-1)
-# backed by sparse files on tmpfs.  ACLs, demo mode, CHAP and the
-# namespace come from the environment (see the top of this file).  Sets
-# TARGET_IQN and TARGET_PORTAL.
+# backed by sparse files on tmpfs, or with LIO_BLOCK=DEV one iblock LUN on
+# block device DEV.  ACLs, demo mode, CHAP and the namespace come from the
+# environment (see the top of this file).  Sets TARGET_IQN and
+# TARGET_PORTAL.
 lio_start() {
 	local name=$1 nluns=$2 size=${3:-128} ip=${4:-127.0.0.1} port=${5:-3260}
 	local args=() wwn
 
 	modprobe -a configfs target_core_mod target_core_file iscsi_target_mod ||
 		return 1
+	if [ -n "${LIO_BLOCK:-}" ]; then
+		modprobe target_core_iblock || return 1
+		args+=(--block "$LIO_BLOCK")
+	fi
 	mkdir -p "$VC_STATE/lio" /tmp/vconnect-targets
 	TARGET_IQN=$(target_iqn "$name")
 	TARGET_PORTAL=$ip:$port
@@ -115,7 +121,7 @@ lio_start() {
 		[ -z "${MUTUAL_USER:-}" ] ||
 			args+=(--mutual-user "$MUTUAL_USER" --mutual-pass "${MUTUAL_PASS:-}")
 	fi
-	note "lio: $TARGET_IQN on $TARGET_PORTAL${TARGET_NETNS:+ in netns $TARGET_NETNS}, $nluns x ${size} MiB"
+	note "lio: $TARGET_IQN on $TARGET_PORTAL${TARGET_NETNS:+ in netns $TARGET_NETNS}, ${LIO_BLOCK:-$nluns x ${size} MiB}"
 	in_target_ns python3 "$VC_LIB/lio.py" start --iqn "$TARGET_IQN" \
 		--name "$name" --luns "$nluns" --size-mb "$size" \
 		--dir /tmp/vconnect-targets --ip "$ip" --port "$port" "${args[@]}" ||

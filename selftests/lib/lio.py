@@ -8,7 +8,7 @@ process that writes the portal to configfs, so run this under
 `nsenter --net=/run/netns/NS` to put a portal inside a namespace.
 
   lio.py start --iqn IQN --name NAME --luns N --size-mb S --dir DIR
-               --ip IP --port P [--acl IQN]... [--demo]
+               [--block DEV] --ip IP --port P [--acl IQN]... [--demo]
                [--chap-user U --chap-pass P [--mutual-user U --mutual-pass P]]
   lio.py stop [--iqn IQN --name NAME]   (no arguments: clear everything)
 """
@@ -22,8 +22,9 @@ import warnings
 # never save configuration, so that is noise.
 warnings.filterwarnings("ignore", message="Cannot set dbroot")
 
-from rtslib_fb import (FabricModule, FileIOStorageObject, LUN, MappedLUN,
-                       NetworkPortal, NodeACL, RTSRoot, Target, TPG)
+from rtslib_fb import (BlockStorageObject, FabricModule, FileIOStorageObject,
+                       LUN, MappedLUN, NetworkPortal, NodeACL, RTSRoot,
+                       Target, TPG)
 
 
 def set_chap(obj, args):
@@ -41,7 +42,11 @@ def start(args):
     target = Target(FabricModule("iscsi"), wwn=args.iqn, mode="create")
     tpg = TPG(target, 1, mode="create")
     luns = []
-    for i in range(args.luns):
+    if args.block:
+        # One LUN on an existing block device (iblock), e.g. a slow one.
+        so = BlockStorageObject("%s-lun0" % args.name, dev=args.block)
+        luns.append(LUN(tpg, 0, so))
+    for i in range(0 if args.block else args.luns):
         path = os.path.join(args.dir, "%s-lun%d.img" % (args.name, i))
         size = args.size_mb << 20
         with open(path, "wb") as f:
@@ -94,6 +99,7 @@ def main():
     p.add_argument("--luns", type=int, default=1)
     p.add_argument("--size-mb", type=int, default=128)
     p.add_argument("--dir", default="/tmp")
+    p.add_argument("--block")
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3260)
     p.add_argument("--acl", action="append", default=[])

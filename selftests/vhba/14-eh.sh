@@ -223,29 +223,14 @@ wait $ht 2>/dev/null
 # a LUN reset finds commands to abort. (LIO refuses TARGET WARM RESET: the
 # ACL's tmr_warm_reset is 0 and has no configfs attribute in 6.1.)
 modprobe null_blk nr_devices=0 || fail "null_blk"
-modprobe target_core_iblock || fail "target_core_iblock"
 nb=/sys/kernel/config/nullb/ehnb
 mkdir $nb || fail "nullb configfs"
 { echo 64 >$nb/size && echo 1 >$nb/memory_backed && echo 2 >$nb/irqmode &&
 	echo 50000000 >$nb/completion_nsec && echo 1 >$nb/power; } || fail "nullb setup"
 nbdev=/dev/ehnb		# null_blk names a configfs device after its directory
 wait_for "[ -b $nbdev ]" 10 || fail "no $nbdev"
-LIQN=$(target_iqn ehlio)
-python3 - "$LIQN" "$INAME" "$nbdev" <<'EOF' || fail "LIO on $nbdev"
-import sys
-import warnings
-warnings.filterwarnings("ignore", message="Cannot set dbroot")
-from rtslib_fb import (BlockStorageObject, FabricModule, LUN, MappedLUN,
-                       NetworkPortal, NodeACL, Target, TPG)
-iqn, iname, dev = sys.argv[1:]
-tpg = TPG(Target(FabricModule("iscsi"), wwn=iqn, mode="create"), 1, mode="create")
-lun = LUN(tpg, 0, BlockStorageObject("ehnb", dev=dev))
-tpg.set_attribute("generate_node_acls", "0")
-tpg.set_attribute("authentication", "0")
-MappedLUN(NodeACL(tpg, iname, mode="create"), 0, lun)
-NetworkPortal(tpg, "127.0.0.1", 3260, mode="create")
-tpg.enable = True
-EOF
+LIO_BLOCK=$nbdev LIO_ACL_INITIATORS=$INAME lio_start ehlio 1 || fail "LIO on $nbdev"
+LIQN=$TARGET_IQN
 "$VCTL" vhba add l1 initiator "$INAME" || fail "add l1"
 "$VCTL" vhba attach l1 target "$LIQN" portal 127.0.0.1:3260 || fail "attach l1"
 resets_under_io lio l1 "d d d"
