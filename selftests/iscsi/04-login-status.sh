@@ -33,6 +33,17 @@ grep -q 'refused: status class 3 detail 1' <<<"$msgs" ||
 "$VCTL" vhba del n1 || fail "vhba del n1"
 lio_stop nf
 
+# check_redirected VHBA: its session ended on LIO at 127.0.0.2:3260 and
+# carries verified I/O; then delete it.
+check_redirected() {
+	local disk
+	[ "$(vc_sess "$1" portal)" = 127.0.0.2:3260 ] ||
+		fail "$1: session on $(vc_sess "$1" portal), want LIO's 127.0.0.2:3260"
+	disk=$(vc_disks "$1" 1) || fail "$1: no disk after the redirection"
+	fio_verify "$disk" 4M || fail "$1: I/O on the redirected session"
+	"$VCTL" vhba del "$1" || fail "vhba del $1"
+}
+
 # --- redirection: tgt (which knows the name) sends us to LIO ---
 # (tgt does not redirect a peer to its own address: hence 127.0.0.2.)
 lio_start redir 1 32 127.0.0.2 3260 || fail "LIO on 127.0.0.2"
@@ -47,11 +58,7 @@ mark=$(dmesg | wc -l)
 	fail "attach through the redirection"
 dmesg | tail -n +$((mark + 1)) | grep -i redirect ||
 	fail "no redirection logged"
-[ "$(vc_sess r1 portal)" = 127.0.0.2:3260 ] ||
-	fail "session on $(vc_sess r1 portal), want LIO's 127.0.0.2:3260"
-disk=$(vc_disks r1 1) || fail "no disk after the redirection"
-fio_verify "$disk" 4M || fail "I/O on the redirected session"
-"$VCTL" vhba del r1 || fail "vhba del r1"
+check_redirected r1
 
 # --- redirection to a host name: resolved by the kernel's DNS resolver
 # (request-key -> key.dns_resolver, which reads /etc/hosts). tgt redirects
@@ -77,11 +84,7 @@ redirect_by_name() {
 }
 redirect_by_name r2 lio-redirect.test:3260 ||
 	fail "attach through a redirection to a host name"
-[ "$(vc_sess r2 portal)" = 127.0.0.2:3260 ] ||
-	fail "session on $(vc_sess r2 portal), want 127.0.0.2:3260"
-disk=$(vc_disks r2 1) || fail "no disk after the redirection by name"
-fio_verify "$disk" 4M || fail "I/O on the session redirected by name"
-"$VCTL" vhba del r2 || fail "vhba del r2"
+check_redirected r2
 # A name that does not resolve: the attach fails and the log says why.
 mark=$(dmesg | wc -l)
 if redirect_by_name r3 no-such-host.invalid:3260; then
