@@ -961,17 +961,17 @@ static int vcsw_resolve(const char *host, size_t hostlen, u16 port,
 			struct sockaddr_storage *ss)
 {
 	char *addr = NULL;
-	int len;
+	int ret;
 
-	len = dns_query(&init_net, NULL, host, hostlen, NULL, &addr, NULL,
+	ret = dns_query(&init_net, NULL, host, hostlen, NULL, &addr, NULL,
 			false);
-	if (len < 0)
-		return len == -ENOMEM ? len : -EHOSTUNREACH;
+	if (ret < 0)
+		return ret == -ENOMEM ? ret : -EHOSTUNREACH;
 	/* A list of addresses is comma-separated: take the first. */
-	len = strcspn(addr, ",");
-	len = vcsw_parse_addr(addr, len, port, ss) ? 0 : -EHOSTUNREACH;
+	ret = vcsw_parse_addr(addr, strcspn(addr, ","), port, ss) ?
+	      0 : -EHOSTUNREACH;
 	kfree(addr);
-	return len;
+	return ret;
 }
 
 /*
@@ -988,7 +988,6 @@ int vcsw_parse_portal(const char *s, struct sockaddr_storage *ss)
 	u32 portnum = ISCSI_LISTEN_PORT;
 	char pbuf[6];
 
-	memset(ss, 0, sizeof(*ss));
 	if (s[0] == '[') {
 		const char *rb = memchr(s, ']', len);
 
