@@ -250,7 +250,9 @@ void vcsw_update_statsn(struct vcsw_conn *conn)
 /*
  * ExpCmdSN and MaxCmdSN from any target PDU (RFC 7143 4.2.2.1). Values
  * with MaxCmdSN < ExpCmdSN - 1 are ignored, and neither goes backwards.
- * Returns true when the window opened.
+ * Returns true when the window opened while TX was holding a command back
+ * for it: only then does TX need a kick (it runs anyway for everything
+ * else it has queued).
  */
 bool vcsw_update_cmdsn(struct vcsw_session *sess, const struct iscsi_hdr *hdr)
 {
@@ -267,7 +269,8 @@ bool vcsw_update_cmdsn(struct vcsw_session *sess, const struct iscsi_hdr *hdr)
 		sess->exp_cmdsn = exp;
 	if (iscsi_sna_gt(max, sess->max_cmdsn)) {
 		sess->max_cmdsn = max;
-		opened = true;
+		opened = sess->window_wait;
+		sess->window_wait = false;
 	}
 	spin_unlock_irqrestore(&sess->sn_lock, flags);
 	return opened;

@@ -505,6 +505,7 @@ static struct vcsw_task *__vcsw_tx_prep_cmd(struct vcsw_conn *conn,
 	spin_lock(&sess->sn_lock);
 	if (!iscsi_sna_lte(sess->cmdsn, sess->max_cmdsn)) {
 		/* Window closed: RX kicks us when MaxCmdSN moves. */
+		sess->window_wait = true;
 		spin_unlock(&sess->sn_lock);
 		return NULL;
 	}
@@ -1107,8 +1108,7 @@ int vcsw_rx_hdr(struct vcsw_conn *conn)
 			  conn->rx_hdr.opcode);
 		return vcsw_proto_err(conn);
 	}
-	if (vcsw_update_cmdsn(sess, &conn->rx_hdr) &&
-	    !list_empty_careful(&conn->cmd_queue))
+	if (vcsw_update_cmdsn(sess, &conn->rx_hdr))
 		vcsw_tx_kick(conn);
 	if (op == ISCSI_OP_SCSI_DATA_IN)
 		return vcsw_rx_data_in_hdr(conn);

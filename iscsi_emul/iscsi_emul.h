@@ -29,7 +29,8 @@
  *   task->flags, task->refs and the task's R2T ring, conn->dropping, the
  *   control-PDU state (ping, NOP replies, conn->mgmt).
  * sess->sn_lock (spinlock, irqsave) protects the session's CmdSN,
- *   ExpCmdSN, MaxCmdSN and the count of queued-but-unnumbered commands.
+ *   ExpCmdSN, MaxCmdSN, the count of queued-but-unnumbered commands and
+ *   whether TX waits for the window to open.
  *   Lock order: conn->lock, then sess->sn_lock.
  * sess->tmf_mutex serializes task management requests (they sleep).
  * Functions whose name starts with "__" expect conn->lock held.
@@ -299,6 +300,7 @@ struct vcsw_session {
 	u32 exp_cmdsn;
 	u32 max_cmdsn;
 	u32 queued;			/* queued commands without a CmdSN */
+	bool window_wait;		/* TX holds a command back: window shut */
 
 	unsigned long flags;
 	struct mutex tmf_mutex;
