@@ -475,12 +475,14 @@ static void vcsw_build_cdb(struct vcsw_txpdu *pdu, struct scsi_cmnd *sc)
 /*
  * The next command, if the window allows: CmdSN, SCSI Command PDU with
  * immediate data; the rest of the first burst goes on the r2t_queue as an
- * unsolicited "R2T". Takes a task reference. A bidirectional command is
- * failed here; *finish is then the command to hand back.
+ * unsolicited "R2T". Returns true if there is a PDU to send. A command
+ * with immediate data is referenced in *ref, as its buffer is sent without
+ * the lock; one without needs no reference (the header is a copy), so the
+ * response may complete it before the send returns. A bidirectional
+ * command is failed here; *finish is then the command to hand back.
  */
-static struct vcsw_task *__vcsw_tx_prep_cmd(struct vcsw_conn *conn,
-					    struct vcsw_txpdu *pdu,
-					    struct scsi_cmnd **finish)
+static bool __vcsw_tx_prep_cmd(struct vcsw_conn *conn, struct vcsw_txpdu *pdu,
+			       struct vcsw_task **ref, struct scsi_cmnd **finish)
 {
 	struct iscsi_scsi_req *h = (struct iscsi_scsi_req *)pdu->hdr;
 	struct vcsw_session *sess = conn->sess;
@@ -491,7 +493,7 @@ static struct vcsw_task *__vcsw_tx_prep_cmd(struct vcsw_conn *conn,
 
 	lockdep_assert_held(&conn->lock);
 	if (list_empty(&conn->cmd_queue))
-		return NULL;
+		return false;
 	task = list_first_entry(&conn->cmd_queue, struct vcsw_task, node);
 	sc = task->sc;
 	if (task->flags & VCSW_TASK_BAD_DIR) {
@@ -499,7 +501,7 @@ static struct vcsw_task *__vcsw_tx_prep_cmd(struct vcsw_conn *conn,
 		sc->result = DID_ERROR << 16;
 		if (__vcsw_task_end(conn, task, VCSW_TASK_RSP))
 			*finish = sc;
-		return NULL;
+		return false;
 	}
 
 	spin_lock(&sess->sn_lock);
@@ -507,7 +509,7 @@ static struct vcsw_task *__vcsw_tx_prep_cmd(struct vcsw_conn *conn,
 		/* Window closed: RX kicks us when MaxCmdSN moves. */
 		sess->window_wait = true;
 		spin_unlock(&sess->sn_lock);
-		return NULL;
+		return false;
 	}
 	cmdsn = sess->cmdsn++;
 	sess->queued--;
@@ -560,9 +562,12 @@ static struct vcsw_task *__vcsw_tx_prep_cmd(struct vcsw_conn *conn,
 		if (sc->sc_data_direction == DMA_FROM_DEVICE && task->xfer_len)
 			h->flags |= ISCSI_FLAG_CMD_READ;
 	}
-	task->refs++;
+	if (pdu->dlen) {
+		task->refs++;
+		*ref = task;
+	}
 	vcsw_stat_inc(sess, cmds);
-	return task;
+	return true;
 }
 
 /* Send one PDU. Returns 1 if there was something to do, 0 if not, -errno. */
@@ -582,7 +587,7 @@ static int vcsw_tx_one(struct vcsw_conn *conn)
 		if (!send)
 			task = __vcsw_tx_prep_data_out(conn, &pdu);
 		if (!send && !task)
-			task = __vcsw_tx_prep_cmd(conn, &pdu, &finish);
+			send = __vcsw_tx_prep_cmd(conn, &pdu, &task, &finish);
 	}
 	spin_unlock_irqrestore(&conn->lock, flags);
 
@@ -643,17 +648,24 @@ static struct vcsw_task *vcsw_rx_get_task(struct vcsw_conn *conn, const char *wh
 	return task;
 }
 
-/* Final status: mark the response and drop the ownership reference. */
-static void vcsw_task_complete(struct vcsw_conn *conn, struct vcsw_task *task)
+/*
+ * Final status of a task RX holds a reference to: mark the response, drop
+ * the ownership reference and RX's own, in one lock section.
+ */
+static void vcsw_task_complete_put(struct vcsw_conn *conn,
+				   struct vcsw_task *task)
 {
+	struct scsi_cmnd *sc = task->sc;
 	unsigned long flags;
 	bool done;
 
 	spin_lock_irqsave(&conn->lock, flags);
-	done = __vcsw_task_end(conn, task, VCSW_TASK_RSP);
+	/* Not the last reference: RX still holds its own. */
+	WARN_ON_ONCE(__vcsw_task_end(conn, task, VCSW_TASK_RSP));
+	done = __vcsw_task_unref(conn, task);
 	spin_unlock_irqrestore(&conn->lock, flags);
-	/* The caller still holds its reference. */
-	WARN_ON_ONCE(done);
+	if (done)
+		vcsw_task_finish(conn, sc);
 }
 
 /*
@@ -755,7 +767,8 @@ static int vcsw_rx_data_in(struct vcsw_conn *conn)
 		task->sc->result = h->cmd_status;
 		vcsw_set_resid(conn, task, h->flags,
 			       be32_to_cpu(h->residual_count), h->cmd_status);
-		vcsw_task_complete(conn, task);
+		vcsw_task_complete_put(conn, task);
+		return 0;
 	}
 	vcsw_task_put(task);
 	return 0;
@@ -812,8 +825,7 @@ static int vcsw_rx_scsi_rsp(struct vcsw_conn *conn)
 			 task->itt, be32_to_cpu(h->exp_datasn), task->exp_datasn);
 	vcsw_set_resid(conn, task, h->flags, be32_to_cpu(h->residual_count),
 		       h->cmd_status);
-	vcsw_task_complete(conn, task);
-	vcsw_task_put(task);
+	vcsw_task_complete_put(conn, task);
 	return 0;
 }
 
