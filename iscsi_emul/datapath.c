@@ -8,7 +8,9 @@
  * command with immediate data. The unsolicited Data-Out of the first burst
  * and the Data-Out for each R2T are sent one PDU at a time from
  * conn->r2t_queue, round robin over tasks. Control PDUs (NOP-Out answers,
- * TMF, Logout, pings) go first.
+ * TMF, Logout, pings) go first, then new commands, then Data-Out: a new
+ * command (with its immediate data) keeps the target busy while it asks
+ * for the rest of the earlier ones.
  *
  * RX: the socket's data_ready callback parses PDUs as TCP queues them
  * (conn.c); vcsw_rx_hdr() sees each header, vcsw_rx_pdu_done() each whole
@@ -585,9 +587,9 @@ static int vcsw_tx_one(struct vcsw_conn *conn)
 	if (conn->state == VCSW_CONN_UP) {
 		send = __vcsw_tx_prep_ctrl(conn, &pdu);
 		if (!send)
-			task = __vcsw_tx_prep_data_out(conn, &pdu);
-		if (!send && !task)
 			send = __vcsw_tx_prep_cmd(conn, &pdu, &task, &finish);
+		if (!send && !finish)
+			task = __vcsw_tx_prep_data_out(conn, &pdu);
 	}
 	spin_unlock_irqrestore(&conn->lock, flags);
 
