@@ -10,7 +10,8 @@
  * conn->r2t_queue, round robin over tasks. Control PDUs (NOP-Out answers,
  * TMF, Logout, pings) go first, then new commands, then Data-Out: a new
  * command (with its immediate data) keeps the target busy while it asks
- * for the rest of the earlier ones.
+ * for the rest of the earlier ones. At most VCSW_CMDS_AHEAD_MAX commands
+ * pass waiting Data-Out, so that it is never starved.
  *
  * RX: the socket's data_ready callback parses PDUs as TCP queues them
  * (conn.c); vcsw_rx_hdr() sees each header, vcsw_rx_pdu_done() each whole
@@ -40,6 +41,12 @@
 #include "iscsi_emul.h"
 
 #define VCSW_TX_BUDGET		64	/* PDUs per TX work run */
+/*
+ * New commands go before Data-Out, but at most this many in a row while
+ * Data-Out waits: the target's DataOut timer must not fire on a steady
+ * stream of reads or small writes.
+ */
+#define VCSW_CMDS_AHEAD_MAX	8
 
 unsigned int vcsw_max_tasks = 1024;
 module_param_named(max_tasks, vcsw_max_tasks, uint, 0644);
@@ -197,12 +204,14 @@ void vcsw_conn_forget_tasks(struct vcsw_conn *conn)
 	}
 	INIT_LIST_HEAD(&conn->cmd_queue);
 	INIT_LIST_HEAD(&conn->r2t_queue);
+	conn->cmds_ahead = 0;
 	conn->dropping = 0;
 	conn->nop_reply_count = 0;
 	conn->ping_pending = false;
 	conn->ping_outstanding = false;
 	spin_lock(&sess->sn_lock);
 	sess->queued = 0;
+	sess->window_wait = false;
 	spin_unlock(&sess->sn_lock);
 	spin_unlock_irqrestore(&conn->lock, flags);
 }
@@ -586,10 +595,17 @@ static int vcsw_tx_one(struct vcsw_conn *conn)
 	spin_lock_irqsave(&conn->lock, flags);
 	if (conn->state == VCSW_CONN_UP) {
 		send = __vcsw_tx_prep_ctrl(conn, &pdu);
-		if (!send)
-			send = __vcsw_tx_prep_cmd(conn, &pdu, &task, &finish);
-		if (!send && !finish)
+		if (!send && conn->cmds_ahead >= VCSW_CMDS_AHEAD_MAX)
 			task = __vcsw_tx_prep_data_out(conn, &pdu);
+		if (!send && !task) {
+			send = __vcsw_tx_prep_cmd(conn, &pdu, &task, &finish);
+			if (send && !list_empty(&conn->r2t_queue))
+				conn->cmds_ahead++;
+		}
+		if (!send && !task && !finish)
+			task = __vcsw_tx_prep_data_out(conn, &pdu);
+		if (!send && task)
+			conn->cmds_ahead = 0;
 	}
 	spin_unlock_irqrestore(&conn->lock, flags);
 

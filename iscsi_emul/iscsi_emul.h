@@ -236,6 +236,7 @@ struct vcsw_conn {
 	u32 slot_hint;
 	struct list_head cmd_queue;	/* waiting for a CmdSN and TX */
 	struct list_head r2t_queue;	/* data to send */
+	u8 cmds_ahead;			/* commands sent while Data-Out waited */
 	bool ping_pending;		/* to be sent */
 	bool ping_outstanding;		/* sent or queued, no answer yet */
 	u32 ping_itt;

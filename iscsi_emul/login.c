@@ -540,6 +540,7 @@ static int vcsw_login_apply(struct vcsw_login *l)
 	sess->exp_cmdsn = l->exp_cmdsn;
 	sess->max_cmdsn = l->max_cmdsn;
 	sess->queued = 0;
+	sess->window_wait = false;
 	spin_unlock_irqrestore(&sess->sn_lock, flags);
 	return 0;
 }
