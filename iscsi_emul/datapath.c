@@ -577,7 +577,6 @@ static bool __vcsw_tx_prep_cmd(struct vcsw_conn *conn, struct vcsw_txpdu *pdu,
 		task->refs++;
 		*ref = task;
 	}
-	vcsw_stat_inc(sess, cmds);
 	return true;
 }
 

@@ -107,26 +107,6 @@ enum vcsw_mgmt_type {
 	VCSW_MGMT_REQ,		/* TMF, Logout, Text */
 };
 
-struct vcsw_stats {
-	atomic64_t tx_pdus;
-	atomic64_t rx_pdus;
-	atomic64_t tx_bytes;
-	atomic64_t rx_bytes;
-	atomic64_t cmds;
-	atomic64_t data_in;
-	atomic64_t data_out;
-	atomic64_t r2t;
-	atomic64_t hdr_digest_errors;
-	atomic64_t data_digest_errors;
-	atomic64_t proto_errors;
-	atomic64_t nop_out;
-	atomic64_t nop_in;
-	atomic64_t async_events;
-	atomic64_t rejects;
-	atomic64_t tmfs;
-	atomic64_t busy;	/* queue() returned -EBUSY */
-};
-
 enum vcsw_conn_state {
 	VCSW_CONN_LOGIN,	/* synchronous use by one thread; no RX/TX yet */
 	VCSW_CONN_UP,		/* full feature phase */
@@ -311,7 +291,8 @@ struct vcsw_session {
 	unsigned int nr_conns;
 	struct vcsw_conn *conns[VCSW_MAX_CONNS];
 
-	struct vcsw_stats stats;
+	struct vconnect_proto_stats *stats;	/* the owner's, or own_stats */
+	struct vconnect_proto_stats own_stats;
 };
 
 static inline struct vcsw_session *to_vcsw_session(struct vconnect_be_session *be)
@@ -319,8 +300,8 @@ static inline struct vcsw_session *to_vcsw_session(struct vconnect_be_session *b
 	return container_of(be, struct vcsw_session, be);
 }
 
-#define vcsw_stat_inc(sess, f)		atomic64_inc(&(sess)->stats.f)
-#define vcsw_stat_add(sess, f, n)	atomic64_add((n), &(sess)->stats.f)
+#define vcsw_stat_inc(sess, f)		atomic64_inc(&(sess)->stats->f)
+#define vcsw_stat_add(sess, f, n)	atomic64_add((n), &(sess)->stats->f)
 
 /* Everything a peer can trigger is logged ratelimited. */
 #define vcsw_warn(sess, fmt, ...) \

@@ -111,6 +111,7 @@ struct vcsw_session *vcsw_session_create(const struct vconnect_session_desc *des
 		return ERR_PTR(-ENOMEM);
 	sess->id = atomic_inc_return(&vcsw_session_ids);
 	sess->discovery = discovery;
+	sess->stats = desc->stats ?: &sess->own_stats;
 	memcpy(sess->isid, desc->isid, sizeof(sess->isid));
 	spin_lock_init(&sess->sn_lock);
 	mutex_init(&sess->tmf_mutex);

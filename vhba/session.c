@@ -324,6 +324,7 @@ static void vhba_session_fill_desc(struct vhba_session *sess, const u8 *isid,
 	desc->login_timeout_ms = VHBA_LOGIN_TIMEOUT_MS;
 	desc->noop_interval_ms = VHBA_NOOP_INTERVAL_MS;
 	desc->noop_timeout_ms = VHBA_NOOP_TIMEOUT_MS;
+	desc->stats = &sess->proto_stats;
 }
 
 /* Where a backend session runs, for people: "software", "vcsim0/vf2". */

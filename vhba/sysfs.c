@@ -259,7 +259,73 @@ static struct attribute *vhba_session_attrs[] = {
 	&vhba_sess_attr_last_error.attr,
 	NULL
 };
-ATTRIBUTE_GROUPS(vhba_session);
+
+static const struct attribute_group vhba_session_group = {
+	.attrs	= vhba_session_attrs,
+};
+
+/*
+ * iSCSI protocol counters, in session<T>/iscsi_stats/: whatever datapath
+ * carried the session (software, or an offload function that counts).
+ */
+#define VHBA_PROTO_STAT_ATTR(_name)					\
+static ssize_t proto_##_name##_show(struct vhba_session *sess, char *buf) \
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  (long long)atomic64_read(&sess->proto_stats._name)); \
+}									\
+static struct vhba_session_attr vhba_proto_attr_##_name = {		\
+	.attr = { .name = __stringify(_name), .mode = 0444 },		\
+	.show = proto_##_name##_show,					\
+}
+
+VHBA_PROTO_STAT_ATTR(tx_pdus);
+VHBA_PROTO_STAT_ATTR(rx_pdus);
+VHBA_PROTO_STAT_ATTR(tx_bytes);
+VHBA_PROTO_STAT_ATTR(rx_bytes);
+VHBA_PROTO_STAT_ATTR(data_in);
+VHBA_PROTO_STAT_ATTR(data_out);
+VHBA_PROTO_STAT_ATTR(r2t);
+VHBA_PROTO_STAT_ATTR(nop_out);
+VHBA_PROTO_STAT_ATTR(nop_in);
+VHBA_PROTO_STAT_ATTR(async_events);
+VHBA_PROTO_STAT_ATTR(rejects);
+VHBA_PROTO_STAT_ATTR(tmfs);
+VHBA_PROTO_STAT_ATTR(busy);
+VHBA_PROTO_STAT_ATTR(hdr_digest_errors);
+VHBA_PROTO_STAT_ATTR(data_digest_errors);
+VHBA_PROTO_STAT_ATTR(proto_errors);
+
+static struct attribute *vhba_proto_stat_attrs[] = {
+	&vhba_proto_attr_tx_pdus.attr,
+	&vhba_proto_attr_rx_pdus.attr,
+	&vhba_proto_attr_tx_bytes.attr,
+	&vhba_proto_attr_rx_bytes.attr,
+	&vhba_proto_attr_data_in.attr,
+	&vhba_proto_attr_data_out.attr,
+	&vhba_proto_attr_r2t.attr,
+	&vhba_proto_attr_nop_out.attr,
+	&vhba_proto_attr_nop_in.attr,
+	&vhba_proto_attr_async_events.attr,
+	&vhba_proto_attr_rejects.attr,
+	&vhba_proto_attr_tmfs.attr,
+	&vhba_proto_attr_busy.attr,
+	&vhba_proto_attr_hdr_digest_errors.attr,
+	&vhba_proto_attr_data_digest_errors.attr,
+	&vhba_proto_attr_proto_errors.attr,
+	NULL
+};
+
+static const struct attribute_group vhba_proto_stat_group = {
+	.name	= "iscsi_stats",
+	.attrs	= vhba_proto_stat_attrs,
+};
+
+static const struct attribute_group *vhba_session_groups[] = {
+	&vhba_session_group,
+	&vhba_proto_stat_group,
+	NULL
+};
 
 static ssize_t vhba_session_attr_show(struct kobject *kobj,
 				      struct attribute *attr, char *buf)

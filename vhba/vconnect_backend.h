@@ -25,6 +25,7 @@
 #ifndef _VCONNECT_BACKEND_H
 #define _VCONNECT_BACKEND_H
 
+#include <linux/atomic.h>
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/socket.h>
@@ -73,6 +74,31 @@ struct vconnect_iscsi_params {
 	u8 error_recovery_level;
 };
 
+/*
+ * iSCSI protocol counters of one vHBA session. They live in the owner, so
+ * that they add up over reconnects and datapath switches; a backend that
+ * sees the PDUs counts into desc->stats, which outlives every backend
+ * session opened with it. All atomic64_t: sysfs shows them by field.
+ */
+struct vconnect_proto_stats {
+	atomic64_t tx_pdus;
+	atomic64_t rx_pdus;
+	atomic64_t tx_bytes;		/* on the wire: headers, data, digests */
+	atomic64_t rx_bytes;
+	atomic64_t data_in;		/* Data-In PDUs */
+	atomic64_t data_out;		/* Data-Out PDUs */
+	atomic64_t r2t;
+	atomic64_t nop_out;
+	atomic64_t nop_in;
+	atomic64_t async_events;
+	atomic64_t rejects;
+	atomic64_t tmfs;		/* task management requests sent */
+	atomic64_t busy;		/* queue() said -EBUSY */
+	atomic64_t hdr_digest_errors;
+	atomic64_t data_digest_errors;
+	atomic64_t proto_errors;	/* PDUs that broke the protocol */
+};
+
 /* Everything a backend needs to open one session. Owned by vhba. */
 struct vconnect_session_desc {
 	const char *owner_name;		/* the vHBA's name: a backend that
@@ -88,6 +114,7 @@ struct vconnect_session_desc {
 	unsigned int login_timeout_ms;
 	unsigned int noop_interval_ms;	/* 0: no NOP-Out pings */
 	unsigned int noop_timeout_ms;
+	struct vconnect_proto_stats *stats;	/* NULL: not counted */
 };
 
 /* What a login produced; filled by ops->open() before it returns. */

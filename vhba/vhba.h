@@ -101,6 +101,7 @@ struct vhba_session {
 	unsigned long recovery_deadline;	/* jiffies */
 
 	struct vhba_counters stats;
+	struct vconnect_proto_stats proto_stats;	/* backends count here */
 };
 
 struct vhba {

@@ -40,6 +40,9 @@ note "p1 on $dp: vf0 carried $((c1 - c0)) commands of the fio run, session total
 [ $((c1 - c0)) -ge 512 ] || fail "vf0 carried only $((c1 - c0)) commands"
 [ "$(vc_sim_vf 0 1 cmds)" = 0 ] || fail "vf1 carried commands it should not have"
 [ "$(vc_sess p0 cmds)" -lt 100 ] || fail "p0 (software) saw the fio commands"
+# The simulated function counts its PDUs into the vHBA's iscsi_stats/.
+[ "$(vc_sess p1 iscsi_stats/data_in)" -gt 0 ] ||
+	fail "p1's iscsi_stats show no Data-In from the VF"
 
 "$VCTL" vhba add p2 initiator "$INAME" policy software || fail "add p2"
 attach p2 || fail "attach p2"

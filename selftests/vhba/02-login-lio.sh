@@ -47,6 +47,19 @@ assert t["cmds"] > 0 and t["write-bytes"] >= 32 << 20 and t["read-bytes"] >= 32 
 assert t["errors"] == 0, t
 PY
 
+# Protocol counters: 128 KiB writes need R2Ts (LIO: 8 KiB immediate
+# data, InitialR2T=Yes), reads come as Data-In, and nothing went wrong.
+for c in tx_pdus rx_pdus tx_bytes rx_bytes data_in data_out r2t; do
+	[ "$(vc_sess vm2 iscsi_stats/$c)" -gt 0 ] || fail "iscsi_stats/$c is 0"
+done
+[ "$(vc_sess vm2 iscsi_stats/rx_bytes)" -ge $((32 << 20)) ] ||
+	fail "iscsi_stats/rx_bytes below what was read"
+for c in hdr_digest_errors data_digest_errors proto_errors rejects; do
+	[ "$(vc_sess vm2 iscsi_stats/$c)" = 0 ] || fail "iscsi_stats/$c is not 0"
+done
+echo "iscsi_stats: $(cd "/sys/class/scsi_host/host$(vc_host vm2)/device/session0/iscsi_stats" &&
+	grep -H . * | tr '\n' ' ')"
+
 "$VCTL" vhba detach vm2 target "$TARGET_IQN" || fail "detach failed"
 [ -z "$(vc_disks_now vm2)" ] || fail "disks left after detach"
 "$VCTL" vhba del vm2 || fail "del failed"

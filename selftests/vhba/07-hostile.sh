@@ -5,8 +5,8 @@
 # A hostile target (selftests/tools/hostile_target) logs us in, then sends
 # one malformed PDU of each kind in the middle of verified I/O. Every time
 # the connection must be dropped and the session reinstated, the I/O must
-# complete with the right data and no error, and the kernel log must say
-# what was wrong.
+# complete with the right data and no error, the kernel log must say
+# what was wrong, and the session's iscsi_stats/ must have counted it.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 
@@ -26,6 +26,16 @@ for fault in $FAULTS; do
 	case $fault in
 	bad-hdigest|bad-ddigest) args+=(--digest); vargs+=(digest all) ;;
 	esac
+	# The counter that must see it (a truncated PDU is only an EOF).
+	case $fault in
+	bad-hdigest) counter=hdr_digest_errors ;;
+	bad-ddigest) counter=data_digest_errors ;;
+	reject) counter=rejects ;;
+	async-*) counter=async_events ;;
+	stall) counter=nop_out ;;
+	truncated) counter= ;;
+	*) counter=proto_errors ;;
+	esac
 	"$HT" --listen 127.0.0.1:$PORT --target $TIQN --size-mb 32 \
 		--fault "$fault" --fault-after 5 --fault-count 1 "${args[@]}" \
 		--log ht-$fault.log 2>&1 &
@@ -43,11 +53,18 @@ for fault in $FAULTS; do
 	rec=$(vc_sess h1 recoveries) err=$(vc_sess h1 errors)
 	[ "$rec" -ge 1 ] || fail "$fault: no recovery"
 	[ "$err" = 0 ] || fail "$fault: $err errors"
+	if [ -n "$counter" ]; then
+		n=$(vc_sess h1 iscsi_stats/$counter)
+		[ "$n" -ge 1 ] || fail "$fault: iscsi_stats/$counter is $n"
+		counted=" ($counter $n)"
+	else
+		counted=
+	fi
 	# What the initiator said about the bad PDU (not the routine lines).
 	msg=$(dmesg | tail -n +$((mark + 1)) | grep 'vconnect_iscsi' |
 		grep -v 'logged in\|closed session\|registered' | head -n 2)
 	[ -n "$msg" ] || fail "$fault: nothing logged about it"
-	echo "$fault: recovered ($rec), I/O verified; kernel said: $(tr '\n' ' ' <<<"$msg")"
+	echo "$fault: recovered ($rec)$counted, I/O verified; kernel said: $(tr '\n' ' ' <<<"$msg")"
 	"$VCTL" vhba del h1 || fail "$fault: del"
 	kill $ht; wait $ht 2>/dev/null
 done
