@@ -491,8 +491,21 @@ static void vhba_session_recovery_work(struct work_struct *work)
 	int ret;
 
 	mutex_lock(&sess->mutex);
-	if (test_and_clear_bit(VHBA_SESS_FAILED_BIT, &sess->flags) &&
-	    sess->state == VCONNECT_SESSION_LOGGED_IN) {
+	if (sess->state != VCONNECT_SESSION_LOGGED_IN) {
+		/* Recovering or failed already: a new report adds nothing. */
+		clear_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+	} else if (test_bit(VHBA_SESS_FAILED_BIT, &sess->flags)) {
+		/*
+		 * RECOVERING before the bit goes, so that wait_ready() (a
+		 * host reset) never sees a session that is neither failed
+		 * nor recovering and takes it for reinstated.
+		 *
+		 * No blocking yet: blocking quiesces every device queue (an
+		 * RCU grace period each), longer than a quick reinstatement.
+		 * Until then queuecommand answers "target busy".
+		 */
+		vhba_session_set_state(sess, VCONNECT_SESSION_RECOVERING);
+		clear_bit_unlock(VHBA_SESS_FAILED_BIT, &sess->flags);
 		shost_printk(KERN_INFO, vhba->shost,
 			     "session to %s lost (%d), reinstating\n",
 			     sess->target_name, READ_ONCE(sess->last_error));
@@ -500,12 +513,6 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		sess->recovery_deadline = jiffies +
 			msecs_to_jiffies(vhba->replacement_timeout_ms);
 		atomic64_inc(&sess->stats.recoveries);
-		/*
-		 * No blocking yet: blocking quiesces every device queue (an
-		 * RCU grace period each), longer than a quick reinstatement.
-		 * Until then queuecommand answers "target busy".
-		 */
-		vhba_session_set_state(sess, VCONNECT_SESSION_RECOVERING);
 		spin_lock_bh(&sess->lock);
 		strscpy(sess->lost_where, sess->where, sizeof(sess->lost_where));
 		sess->lost_error = sess->last_error;
@@ -597,9 +604,13 @@ int vhba_session_wait_ready(struct vhba_session *sess)
 {
 	long left = msecs_to_jiffies(sess->vhba->replacement_timeout_ms);
 
+	/*
+	 * The bit before the state: recovery_work() sets RECOVERING before
+	 * it clears the bit (release), so no failure goes unseen.
+	 */
 	left = wait_event_timeout(sess->state_wq,
-				  READ_ONCE(sess->state) != VCONNECT_SESSION_RECOVERING &&
-				  !test_bit(VHBA_SESS_FAILED_BIT, &sess->flags),
+				  !test_bit_acquire(VHBA_SESS_FAILED_BIT, &sess->flags) &&
+				  READ_ONCE(sess->state) != VCONNECT_SESSION_RECOVERING,
 				  left);
 	return READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN ? 0 : -EIO;
 }
