@@ -176,6 +176,9 @@ resets_under_io() {
 	pid=$!
 	for r in $resets; do
 		sleep 4
+		# A slow guest may still be starting fio: reset only under I/O.
+		wait_for "[ \$(awk '{ print \$1 + \$2 }' /sys/block/${disk#/dev/}/inflight) -gt 0 ]" 10 ||
+			fail "$name: no I/O in flight before sg_reset -$r"
 		t0=$(date +%s%N)
 		sg_reset -N -$r "$sg" || fail "$name: sg_reset -$r failed"
 		echo "$name: sg_reset -$r $sg: $((($(date +%s%N) - t0) / 1000000)) ms"
