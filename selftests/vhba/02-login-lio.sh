@@ -47,8 +47,8 @@ assert t["cmds"] > 0 and t["write-bytes"] >= 32 << 20 and t["read-bytes"] >= 32 
 assert t["errors"] == 0, t
 PY
 
-# Protocol counters: 128 KiB writes need R2Ts (LIO: 8 KiB immediate
-# data, InitialR2T=Yes), reads come as Data-In, and nothing went wrong.
+# Protocol counters: 128 KiB writes need R2Ts (LIO: FirstBurstLength
+# 64 KiB, InitialR2T=Yes), reads come as Data-In, and nothing went wrong.
 for c in tx_pdus rx_pdus tx_bytes rx_bytes data_in data_out r2t; do
 	[ "$(vc_sess vm2 iscsi_stats/$c)" -gt 0 ] || fail "iscsi_stats/$c is 0"
 done
