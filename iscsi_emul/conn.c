@@ -456,7 +456,10 @@ static int vcsw_send_sg(struct vcsw_conn *conn, struct scatterlist *sgl,
 
 /*
  * Send one PDU: BHS (+AHS) in pdu->hdr, with header digest if negotiated,
- * data from pdu->buf or pdu->sgl, padding and data digest.
+ * data from pdu->buf or pdu->sgl, padding and data digest. With pdu->more
+ * its last bytes go with MSG_MORE too, so that TCP packs the PDUs of one
+ * TX pass into full segments instead of pushing each: the caller then
+ * ends the pass with vcsw_pdu_push().
  */
 int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 {
@@ -465,6 +468,7 @@ int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 	u32 pad = vcsw_pad(pdu->dlen);
 	u8 trailer[ISCSI_PAD_LEN + ISCSI_CRC_LEN] = { };
 	u32 tlen = pdu->dlen ? pad : 0;
+	int more = pdu->more ? MSG_MORE : 0;
 	u32 crc = VCSW_CRC_INIT;
 	struct kvec vec[3];
 	__le32 digest;
@@ -499,7 +503,8 @@ int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 				vec[nr++].iov_len = tlen;
 			}
 		}
-		return vcsw_send_kvec(conn, vec, nr, hlen + pdu->dlen + tlen, 0);
+		return vcsw_send_kvec(conn, vec, nr, hlen + pdu->dlen + tlen,
+				      more);
 	}
 
 	vec[0].iov_base = pdu->hdr;
@@ -508,7 +513,7 @@ int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 	if (err)
 		return err;
 	err = vcsw_send_sg(conn, pdu->sgl, pdu->sg_offset, pdu->dlen,
-			   pad || conn->data_digest,
+			   pad || conn->data_digest || pdu->more,
 			   conn->data_digest ? &crc : NULL);
 	if (err)
 		return err;
@@ -522,7 +527,14 @@ int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu)
 		return 0;
 	vec[0].iov_base = trailer;
 	vec[0].iov_len = tlen;
-	return vcsw_send_kvec(conn, vec, 1, tlen, 0);
+	return vcsw_send_kvec(conn, vec, 1, tlen, more);
+}
+
+/* Send what PDUs sent with pdu->more left queued in TCP. */
+void vcsw_pdu_push(struct vcsw_conn *conn)
+{
+	/* Uncorking pushes the pending frames; the socket was never corked. */
+	tcp_sock_set_cork(conn->sock->sk, false);
 }
 
 /*

@@ -307,6 +307,7 @@ static void vcsw_txpdu_init(struct vcsw_txpdu *pdu)
 	pdu->sgl = NULL;
 	pdu->sg_offset = 0;
 	pdu->dlen = 0;
+	pdu->more = false;
 }
 
 /* CmdSN for an immediate PDU: the next one, not consumed. */
@@ -580,8 +581,20 @@ static bool __vcsw_tx_prep_cmd(struct vcsw_conn *conn, struct vcsw_txpdu *pdu,
 	return true;
 }
 
-/* Send one PDU. Returns 1 if there was something to do, 0 if not, -errno. */
-static int vcsw_tx_one(struct vcsw_conn *conn)
+/* Whether another PDU may be ready to send: conn->lock held. */
+static bool __vcsw_tx_pending(struct vcsw_conn *conn)
+{
+	return !list_empty(&conn->cmd_queue) || !list_empty(&conn->r2t_queue) ||
+	       conn->nop_reply_count || (conn->mgmt_pending && conn->mgmt) ||
+	       conn->ping_pending;
+}
+
+/*
+ * Send one PDU. Returns 1 if there was something to do, 0 if not, -errno.
+ * *@corked: what was sent last is waiting in TCP for more (see
+ * vcsw_pdu_send()).
+ */
+static int vcsw_tx_one(struct vcsw_conn *conn, bool *corked)
 {
 	struct scsi_cmnd *finish = NULL;
 	struct vcsw_task *task = NULL;
@@ -605,6 +618,7 @@ static int vcsw_tx_one(struct vcsw_conn *conn)
 			task = __vcsw_tx_prep_data_out(conn, &pdu);
 		if (!send && task)
 			conn->cmds_ahead = 0;
+		pdu.more = (send || task) && __vcsw_tx_pending(conn);
 	}
 	spin_unlock_irqrestore(&conn->lock, flags);
 
@@ -617,6 +631,7 @@ static int vcsw_tx_one(struct vcsw_conn *conn)
 	err = vcsw_pdu_send(conn, &pdu);
 	if (task)
 		vcsw_task_put(task);
+	*corked = pdu.more;
 	return err ?: 1;
 }
 
@@ -625,9 +640,10 @@ void vcsw_tx_work(struct work_struct *work)
 	struct vcsw_conn *conn = container_of(work, struct vcsw_conn, tx_work);
 	unsigned int noreclaim = memalloc_noreclaim_save();
 	int budget = VCSW_TX_BUDGET;
+	bool corked = false;
 	int ret;
 
-	while ((ret = vcsw_tx_one(conn)) > 0) {
+	while ((ret = vcsw_tx_one(conn, &corked)) > 0) {
 		if (!--budget) {
 			/* Let other work run; come back for the rest. */
 			vcsw_tx_kick(conn);
@@ -635,6 +651,9 @@ void vcsw_tx_work(struct work_struct *work)
 		}
 		cond_resched();
 	}
+	/* The last PDU expected company that did not come (window, budget). */
+	if (corked && ret >= 0)
+		vcsw_pdu_push(conn);
 	memalloc_noreclaim_restore(noreclaim);
 	if (ret < 0) {
 		if (READ_ONCE(conn->state) == VCSW_CONN_UP)

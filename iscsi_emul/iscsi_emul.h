@@ -413,6 +413,7 @@ struct vcsw_txpdu {
 	struct scatterlist *sgl;	/* ... from a scatterlist at sg_offset */
 	u32 sg_offset;
 	u32 dlen;
+	bool more;			/* another PDU follows at once */
 };
 
 struct vcsw_conn *vcsw_conn_create(struct vcsw_session *sess, u16 cid);
@@ -425,6 +426,7 @@ int vcsw_conn_start(struct vcsw_conn *conn);
 void vcsw_conn_stop(struct vcsw_conn *conn);
 void vcsw_conn_fail(struct vcsw_conn *conn, int err);
 int vcsw_pdu_send(struct vcsw_conn *conn, struct vcsw_txpdu *pdu);
+void vcsw_pdu_push(struct vcsw_conn *conn);
 int vcsw_pdu_recv_hdr(struct vcsw_conn *conn);
 int vcsw_pdu_recv_data(struct vcsw_conn *conn, void *buf);
 int vcsw_pdu_recv(struct vcsw_conn *conn);

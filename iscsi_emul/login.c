@@ -80,6 +80,7 @@ static int vcsw_login_send(struct vcsw_login *l, u8 flags, const void *data,
 	pdu.buf = data;
 	pdu.sgl = NULL;
 	pdu.dlen = len;
+	pdu.more = false;
 
 	err = vcsw_conn_set_deadline(conn, l->deadline);
 	return err ?: vcsw_pdu_send(conn, &pdu);
