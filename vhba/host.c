@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/module.h>
 #include <scsi/scsi_cmnd.h>
@@ -332,6 +333,12 @@ struct vhba *vhba_create(const struct vhba_config *cfg,
 		NL_SET_ERR_MSG_MOD(extack, "could not add the SCSI host");
 		goto put_host;
 	}
+	/*
+	 * The LUNs are given to a VM, whose own block layer schedules its
+	 * I/O: no second elevator here by default (sysfs may still set one).
+	 * Read when each LUN's disk is added, so set before any scan.
+	 */
+	shost->tag_set.flags |= BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	vhba_publish(vhba);
 	shost_printk(KERN_INFO, shost, "vHBA %s created, initiator %s isid %012llx\n",
 		     vhba->name, vhba->initiator_name,

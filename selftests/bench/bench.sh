@@ -70,6 +70,9 @@ sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
 "$VCTL" vhba attach benchvf target "$TARGET_IQN" portal "$TARGET_PORTAL"
 fdisk=$(vc_disks benchvf 1)
 [ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
+for d in "$vdisk" "$sdisk" "$fdisk"; do
+	note "$d scheduler: $(cat "/sys/block/${d#/dev/}/queue/scheduler")"
+done
 
 for run in $(seq "$REPEAT"); do
 	while read -r name rw bs qd; do

@@ -3,7 +3,8 @@
 #
 # The basic path against LIO: SendTargets discovery, a vHBA with a WWPN
 # (naa. initiator name), attach to a target with two LUNs, verified I/O on
-# both, status in text, JSON and sysfs, detach and delete.
+# both (no host elevator by default), status in text, JSON and sysfs,
+# detach and delete.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 
@@ -30,6 +31,9 @@ note "disks: ${disks[*]}"
 [ "$(vc_sess vm2 tsih)" != 0 ] || fail "TSIH is 0"
 
 for d in "${disks[@]}"; do
+	# The VM schedules its I/O: no elevator on the host by default.
+	sched=$(cat "/sys/block/${d#/dev/}/queue/scheduler")
+	grep -q '\[none\]' <<<"$sched" || fail "$d: scheduler $sched, not none"
 	fio_verify "$d" 16M --bs=128k || fail "fio on $d"
 done
 
