@@ -14,9 +14,11 @@
 # both alike; the report gives the median of the runs for every figure.
 #
 # BENCH_RUNTIME (seconds per workload, default 15), BENCH_REPEAT and
-# BENCH_WORKLOADS (names from the table below) override the defaults.
+# BENCH_WORKLOADS (names from the table in bench-lib.sh) override the
+# defaults.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
+. "$(dirname "$0")/bench-lib.sh"
 
 set -e
 RUNTIME=${BENCH_RUNTIME:-15}
@@ -25,35 +27,6 @@ OUT=${VCONNECT_RESULTS:-/tmp}/bench
 rm -rf "$OUT"
 mkdir -p "$OUT"
 INAME=iqn.2026-11.org.example:benchvm
-
-# name rw bs iodepth
-WORKLOADS="
-randread-4k-qd1 randread 4k 1
-randread-4k-qd32 randread 4k 32
-randwrite-4k-qd1 randwrite 4k 1
-randwrite-4k-qd32 randwrite 4k 32
-seqread-128k-qd8 read 128k 8
-seqwrite-128k-qd8 write 128k 8
-"
-
-# Busy CPU jiffies (all CPUs) from /proc/stat: user..steal minus idle+iowait.
-cpu_busy() {
-	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
-}
-
-# run_fio INITIATOR DEV NAME RW BS QD RUN: one workload once; its fio
-# JSON and busy CPU jiffies go to $OUT/INITIATOR-NAME.RUN.{json,cpu}.
-run_fio() {
-	local who=$1 dev=$2 name=$3 rw=$4 bs=$5 qd=$6 run=$7 c0 c1
-	c0=$(cpu_busy)
-	fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
-		--rw="$rw" --bs="$bs" --iodepth="$qd" --size=192M \
-		--time_based --runtime="$RUNTIME" --ramp_time=2 \
-		--output-format=json --output="$OUT/$who-$name.$run.json" >/dev/null
-	c1=$(cpu_busy)
-	echo "$((c1 - c0))" >"$OUT/$who-$name.$run.cpu"
-	note "$who $name run $run done"
-}
 
 vc_load
 vc_load_offload
@@ -76,15 +49,13 @@ done
 
 for run in $(seq "$REPEAT"); do
 	while read -r name rw bs qd; do
-		[ -n "$name" ] || continue
-		[ -z "${BENCH_WORKLOADS:-}" ] || grep -qw "$name" <<<"$BENCH_WORKLOADS" || continue
 		# Odd runs: vHBA first; even runs: stock first.
 		order="vhba:$vdisk stock:$sdisk vf:$fdisk"
 		[ $((run % 2)) -eq 1 ] || order="vf:$fdisk stock:$sdisk vhba:$vdisk"
 		for w in $order; do
 			run_fio "${w%%:*}" "${w#*:}" "$name" "$rw" "$bs" "$qd" "$run"
 		done
-	done <<<"$WORKLOADS"
+	done < <(bench_workloads)
 done
 
 "$VCTL" vhba show bench

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Table of the benchmark's fio results: vHBA (software datapath) vs stock
-iscsi_tcp, and a vHBA on a simulated offload VF (vf) next to them.
-Ratios are oriented so that > 1.0 means the vHBA did better.
+iscsi_tcp, and a vHBA on a simulated offload VF (vf) next to them; for
+ab.sh, each module tree (t0, t1, ...) vs stock. Ratios are oriented so
+that > 1.0 means the vHBA (or tree) did better than stock.
 
 Each run of a workload is WHO-NAME.RUN.json with its busy CPU jiffies in
 WHO-NAME.RUN.cpu (WHO-NAME.json/.cpu: a single run). Every figure is the
@@ -14,7 +15,8 @@ import statistics
 import sys
 
 out, hz = sys.argv[1], int(sys.argv[2])
-RUN_FILE = re.compile(r"^(vhba|stock|vf)-(.+?)(?:\.(\d+))?\.json$")
+RUN_FILE = re.compile(r"^([a-z][a-z0-9]*)-(.+?)(?:\.(\d+))?\.json$")
+ORDER = ["vhba", "stock", "vf"]
 runs = {}
 for f in os.listdir(out):
     m = RUN_FILE.match(f)
@@ -22,6 +24,8 @@ for f in os.listdir(out):
         runs.setdefault((m.group(1), m.group(2)), []).append(
             os.path.join(out, f))
 names = sorted({n for _, n in runs}, key=lambda n: ("seq" in n, n))
+labels = sorted({w for w, _ in runs},
+                key=lambda w: (ORDER.index(w) if w in ORDER else len(ORDER), w))
 
 
 def load_one(path):
@@ -56,32 +60,36 @@ print(hdr)
 print("-" * len(hdr))
 worst = None
 for n in names:
-    v, s, f = load("vhba", n), load("stock", n), load("vf", n)
-    for who, r in (("vhba", v), ("stock", s), ("vf", f)):
+    res = {w: load(w, n) for w in labels}
+    for w in labels:
+        r = res[w]
         if r:
             print("%-18s %-6s %9.0f %8.1f %9.0f %9.0f %9.2f" % (
-                n, who, r["iops"], r["mbps"], r["lat_us"], r["p99_us"],
+                n, w, r["iops"], r["mbps"], r["lat_us"], r["p99_us"],
                 r["cpu_s_per_gib"]))
-    if v and s:
-        ratios = (v["iops"] / s["iops"], s["lat_us"] / v["lat_us"],
-                  s["p99_us"] / v["p99_us"],
-                  s["cpu_s_per_gib"] / v["cpu_s_per_gib"])
+    s = res.get("stock")
+    for w in labels:
+        r = res[w]
+        if w == "stock" or not r or not s:
+            continue
+        ratios = (r["iops"] / s["iops"], s["lat_us"] / r["lat_us"],
+                  s["p99_us"] / r["p99_us"],
+                  s["cpu_s_per_gib"] / r["cpu_s_per_gib"])
         print("%-18s %-6s %9.2f %8.2f %9.2f %9.2f %9.2f" % (
-            n, "ratio", ratios[0], ratios[0], ratios[1], ratios[2], ratios[3]))
-        worst = min([worst] + list(ratios)) if worst else min(ratios)
-    if f and s:
-        print("%-18s %-6s %9.2f %8.2f %9.2f %9.2f %9.2f" % (
-            n, "vf/stk", f["iops"] / s["iops"], f["iops"] / s["iops"],
-            s["lat_us"] / f["lat_us"], s["p99_us"] / f["p99_us"],
-            s["cpu_s_per_gib"] / f["cpu_s_per_gib"]))
-    if (v and v["errors"]) or (s and s["errors"]):
-        print("  errors: vhba %s stock %s" % (v and v["errors"], s and s["errors"]))
+            n, "ratio" if w == "vhba" else w + "/stk", ratios[0], ratios[0],
+            ratios[1], ratios[2], ratios[3]))
+        if w == "vhba":
+            worst = min([worst] + list(ratios)) if worst else min(ratios)
+    errors = {w: r["errors"] for w, r in res.items() if r and r["errors"]}
+    if errors:
+        print("  errors: " + " ".join("%s %d" % e for e in errors.items()))
 nruns = sorted({len(v) for v in runs.values()})
 print()
 print("median of %s run(s) per workload and initiator" %
       "/".join(str(n) for n in nruns))
-print("vf: a vHBA on a simulated offload VF (its firmware runs the same"
-      " software engine in the guest, so it costs more CPU, not less)")
+if "vf" in labels:
+    print("vf: a vHBA on a simulated offload VF (its firmware runs the same"
+          " software engine in the guest, so it costs more CPU, not less)")
 print("ratio = vHBA / stock for IOPS and MB/s, stock / vHBA for latency and CPU;"
       " > 1.0: vHBA better. Lowest software ratio: %s" % (
           "%.2f" % worst if worst else "n/a"))

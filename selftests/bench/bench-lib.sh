@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# bench-lib.sh: what bench.sh and ab.sh share. Set OUT (result directory)
+# and RUNTIME (seconds per fio run) before calling run_fio.
+
+# name rw bs iodepth
+BENCH_TABLE="
+randread-4k-qd1 randread 4k 1
+randread-4k-qd32 randread 4k 32
+randwrite-4k-qd1 randwrite 4k 1
+randwrite-4k-qd32 randwrite 4k 32
+seqread-128k-qd8 read 128k 8
+seqwrite-128k-qd8 write 128k 8
+"
+
+# The table's lines, only those named in BENCH_WORKLOADS if it is set.
+bench_workloads() {
+	local name rest
+	while read -r name rest; do
+		[ -n "$name" ] || continue
+		[ -z "${BENCH_WORKLOADS:-}" ] || grep -qw -- "$name" <<<"$BENCH_WORKLOADS" || continue
+		echo "$name $rest"
+	done <<<"$BENCH_TABLE"
+}
+
+# Busy CPU jiffies (all CPUs) from /proc/stat: user..steal minus idle+iowait.
+cpu_busy() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+# run_fio WHO DEV NAME RW BS QD RUN: one workload once; its fio JSON and
+# busy CPU jiffies go to $OUT/WHO-NAME.RUN.{json,cpu} (see report.py).
+run_fio() {
+	local who=$1 dev=$2 name=$3 rw=$4 bs=$5 qd=$6 run=$7 c0 c1
+	c0=$(cpu_busy)
+	fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
+		--rw="$rw" --bs="$bs" --iodepth="$qd" --size=192M \
+		--time_based --runtime="$RUNTIME" --ramp_time=2 \
+		--output-format=json --output="$OUT/$who-$name.$run.json" >/dev/null
+	c1=$(cpu_busy)
+	echo "$((c1 - c0))" >"$OUT/$who-$name.$run.cpu"
+	note "$who $name run $run done"
+}
