@@ -36,7 +36,7 @@ run_fio() {
 	c0=$(cpu_busy)
 	fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
 		--rw="$rw" --bs="$bs" --iodepth="$qd" --size=192M \
-		--time_based --runtime="$RUNTIME" --ramp_time=2 \
+		--time_based --runtime="$RUNTIME" --ramp_time=2 --lat_percentiles=1 \
 		--output-format=json --output="$OUT/$who-$name.$run.json" >/dev/null
 	c1=$(cpu_busy)
 	echo "$((c1 - c0))" >"$OUT/$who-$name.$run.cpu"

@@ -5,8 +5,9 @@
 # open-iscsi iscsi_tcp initiator, one after the other in the same guest
 # run, on the same LIO target and RAM-backed LUN (fileio on tmpfs).
 # A third vHBA runs on a simulated offload VF (vf) for comparison.
-# Reports IOPS, throughput, mean and p99 latency and guest CPU time per
-# GiB for each, and ratios where > 1.0 means the vHBA is better.
+# Reports IOPS, throughput, mean and p99 latency (submission to
+# completion) and guest CPU time per GiB for each, and ratios where > 1.0
+# means the vHBA is better.
 #
 # Both initiators stay logged in to the same LUN for the whole run, and
 # each workload runs BENCH_REPEAT times (default 3) on each, alternating
