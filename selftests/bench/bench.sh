@@ -16,7 +16,7 @@
 #
 # BENCH_RUNTIME (seconds per workload, default 15), BENCH_REPEAT and
 # BENCH_WORKLOADS (names from the table in bench-lib.sh) override the
-# defaults.
+# defaults; BENCH_STOCK_SCHED sets the stock disk's I/O scheduler.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 . "$(dirname "$0")/bench-lib.sh"
@@ -44,6 +44,11 @@ sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
 "$VCTL" vhba attach benchvf target "$TARGET_IQN" portal "$TARGET_PORTAL"
 fdisk=$(vc_disks benchvf 1)
 [ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
+# The vHBA's LUNs have no elevator by default, iscsi_tcp's disk has the
+# distribution's; BENCH_STOCK_SCHED=none compares like for like.
+if [ -n "${BENCH_STOCK_SCHED:-}" ]; then
+	echo "$BENCH_STOCK_SCHED" >"/sys/block/${sdisk#/dev/}/queue/scheduler"
+fi
 for d in "$vdisk" "$sdisk" "$fdisk"; do
 	note "$d scheduler: $(cat "/sys/block/${d#/dev/}/queue/scheduler")"
 done
