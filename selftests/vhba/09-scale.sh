@@ -60,18 +60,21 @@ conns=$(ss -Htn state established '( sport = :3260 )' | wc -l)
 echo "LIO has $conns connections from us"
 [ "$conns" = "$NLOGIN" ] || fail "LIO has $conns connections, want $NLOGIN"
 # Two sessions with one ISID would keep reinstating each other: the
-# sessions must stay put over a quiet while. (A recovery from a NOP
-# timeout on a loaded emulated machine is not that, so the count is
-# compared over the window rather than required to be zero.)
+# target drops one's connection, then the other's. A session that lost a
+# NOP-Out ping (failed with -110, ETIMEDOUT) is not that: when the loaded
+# emulated machine stalls for seconds, a burst of them can follow (8 at
+# once in one CI run), so those recoveries are left out of the count.
 recs() { cat /sys/class/scsi_host/host*/device/session0/recoveries | awk '{ s += $1 } END { print s }'; }
-r0=$(recs)
+ping_losses() { dmesg | grep -c 'session to .* failed (-110)' || true; }
+r0=$(recs) n0=$(ping_losses)
 sleep 15
-r1=$(recs)
+r1=$(recs) n1=$(ping_losses)
 conns=$(ss -Htn state established '( sport = :3260 )' | wc -l)
 up=$(grep -l logged-in /sys/class/scsi_host/host*/device/session0/state | wc -l)
-echo "after 15 s: $up logged in, $conns connections, recoveries $r0 -> $r1"
+echo "after 15 s: $up logged in, $conns connections, recoveries $r0 -> $r1, $((n1 - n0)) of them after a lost NOP-Out ping"
 [ "$up" = "$NLOGIN" ] && [ "$conns" = "$NLOGIN" ] || fail "sessions not stable"
-[ $((r1 - r0)) -le 2 ] || fail "$((r1 - r0)) recoveries in 15 s: sessions fight over an ISID"
+others=$((r1 - r0 - (n1 - n0)))
+[ "$others" -le 2 ] || fail "$others recoveries in 15 s not caused by a lost ping: sessions fight over an ISID"
 # Every one of them carries I/O.
 for i in 1 $((NLOGIN / 2)) "$NLOGIN"; do
 	d=$(vc_disks "s$i" 1) || fail "s$i has no disk"
