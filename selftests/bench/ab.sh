@@ -13,8 +13,8 @@
 # workload once per tree and once on stock, rotating who goes first, so
 # that drift in the emulated machine's speed hits all alike; the report
 # (report.py) gives medians over the rounds and each tree's ratios to
-# stock. BENCH_RUNTIME (default 10), BENCH_REPEAT (rounds, default 3) and
-# BENCH_WORKLOADS as for bench.sh.
+# stock. BENCH_RUNTIME (default 10), BENCH_REPEAT (rounds, default 3),
+# BENCH_WORKLOADS and BENCH_STOCK_SCHED as for bench.sh.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 . "$(dirname "$0")/bench-lib.sh"
@@ -53,6 +53,7 @@ ab_use() {
 
 LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start ab 1 256
 sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
+stock_sched "$sdisk"
 # Fill the LUN so reads read data, not holes.
 dd if=/dev/urandom of="$sdisk" bs=1M count=192 oflag=direct status=none
 

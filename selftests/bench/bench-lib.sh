@@ -24,6 +24,16 @@ bench_workloads() {
 	done <<<"$BENCH_TABLE"
 }
 
+# stock_sched DISK: the stock disk keeps the distribution's elevator
+# unless BENCH_STOCK_SCHED names one (none compares like for like with
+# the vHBA's LUNs, which have no elevator by default); logs both.
+stock_sched() {
+	if [ -n "${BENCH_STOCK_SCHED:-}" ]; then
+		echo "$BENCH_STOCK_SCHED" >"/sys/block/${1#/dev/}/queue/scheduler"
+	fi
+	note "stock $1 scheduler: $(cat "/sys/block/${1#/dev/}/queue/scheduler")"
+}
+
 # Busy CPU jiffies (all CPUs) from /proc/stat: user..steal minus idle+iowait.
 cpu_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat

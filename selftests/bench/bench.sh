@@ -44,12 +44,8 @@ sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
 "$VCTL" vhba attach benchvf target "$TARGET_IQN" portal "$TARGET_PORTAL"
 fdisk=$(vc_disks benchvf 1)
 [ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
-# The vHBA's LUNs have no elevator by default, iscsi_tcp's disk has the
-# distribution's; BENCH_STOCK_SCHED=none compares like for like.
-if [ -n "${BENCH_STOCK_SCHED:-}" ]; then
-	echo "$BENCH_STOCK_SCHED" >"/sys/block/${sdisk#/dev/}/queue/scheduler"
-fi
-for d in "$vdisk" "$sdisk" "$fdisk"; do
+stock_sched "$sdisk"
+for d in "$vdisk" "$fdisk"; do
 	note "$d scheduler: $(cat "/sys/block/${d#/dev/}/queue/scheduler")"
 done
 
