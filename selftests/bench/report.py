@@ -45,6 +45,17 @@ def load_one(path):
     }
 
 
+def paired_iops(who, name):
+    """IOPS ratio to stock of each round both ran, in round order: the
+    two ran back to back, so this shows the spread that drift leaves."""
+    def by_run(w):
+        return {RUN_FILE.match(os.path.basename(p)).group(3): load_one(p)["iops"]
+                for p in runs.get((w, name), [])}
+    a, s = by_run(who), by_run("stock")
+    rounds = sorted((r for r in a if r in s and s[r]), key=lambda r: int(r or 0))
+    return [a[r] / s[r] for r in rounds]
+
+
 def load(who, name):
     results = [load_one(p) for p in sorted(runs.get((who, name), []))]
     if not results:
@@ -56,6 +67,9 @@ def load(who, name):
     return r
 
 
+# The software datapath: the vHBA in bench.sh, every tree in ab.sh.
+software = (["vhba"] if "vhba" in labels else
+            [w for w in labels if w not in ("stock", "vf")])
 hdr = "%-18s %-6s %9s %8s %9s %9s %9s" % ("workload", "init", "IOPS", "MB/s",
                                           "lat us", "p99 us", "CPU s/GiB")
 print(hdr)
@@ -80,7 +94,11 @@ for n in names:
         print("%-18s %-6s %9.2f %8.2f %9.2f %9.2f %9.2f" % (
             n, "ratio" if w == "vhba" else w + "/stk", ratios[0], ratios[0],
             ratios[1], ratios[2], ratios[3]))
-        if w == "vhba":
+        rounds = paired_iops(w, n)
+        if len(rounds) > 1:
+            print("%-18s %-6s %s" % ("", "rounds", " ".join(
+                "%.2f" % x for x in rounds)))
+        if w in software:
             worst = min([worst] + list(ratios)) if worst else min(ratios)
     errors = {w: r["errors"] for w, r in res.items() if r and r["errors"]}
     if errors:
@@ -92,6 +110,7 @@ print("median of %s run(s) per workload and initiator" %
 if "vf" in labels:
     print("vf: a vHBA on a simulated offload VF (its firmware runs the same"
           " software engine in the guest, so it costs more CPU, not less)")
+print("rounds: each round's IOPS ratio to stock (the two ran back to back)")
 print("latency: fio's lat (submission to completion), mean and 99th percentile")
 print("ratio = vHBA / stock for IOPS and MB/s, stock / vHBA for latency and CPU;"
       " > 1.0: vHBA better. Lowest software ratio: %s" % (
