@@ -49,9 +49,11 @@ ab_use() {
 	vdisk=$(vc_disks ab 1)
 	loaded=$1
 	note "t$1: ${trees[$1]} ($(git -C "${trees[$1]}" describe --always --dirty 2>/dev/null || echo '?')) on $vdisk"
+	lio_thread_cpus
 }
 
 LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start ab 1 256
+lio_pin_threads
 sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
 stock_sched "$sdisk"
 # Fill the LUN so reads read data, not holes.

@@ -34,6 +34,27 @@ stock_sched() {
 	note "stock $1 scheduler: $(cat "/sys/block/${1#/dev/}/queue/scheduler")"
 }
 
+# lio_pin_threads: run every LIO connection's RX and TX threads on one
+# CPU, BENCH_TARGET_CPU (default 1). LIO pins each connection's threads
+# to a CPU picked by login order, so otherwise the vHBA and iscsi_tcp
+# would be served from different CPUs of the 2-CPU guest. Call it after
+# lio_start, before any login.
+lio_pin_threads() {
+	echo "${BENCH_TARGET_CPU:-1}" >/sys/kernel/config/target/iscsi/cpus_allowed_list
+}
+
+# Log on which CPU each LIO connection thread is allowed to run.
+lio_thread_cpus() {
+	local pid comm cpus
+	note "LIO threads (allowed CPUs): $(ps -eo pid=,comm= |
+		awk '$2 ~ /^iscsi_t[rt]x$/ { print $1, $2 }' |
+		while read -r pid comm; do
+			# A discovery session's threads may be gone by now.
+			cpus=$(taskset -cp "$pid" 2>/dev/null) &&
+				echo -n "$comm:${cpus##*: } "
+		done)"
+}
+
 # Busy CPU jiffies (all CPUs) from /proc/stat: user..steal minus idle+iowait.
 cpu_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat

@@ -33,6 +33,7 @@ vc_load
 vc_load_offload
 vc_sim_new 0 1
 LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start bench 1 256
+lio_pin_threads
 # Fill the LUN so reads read data, not holes.
 "$VCTL" vhba add bench initiator "$INAME" policy software
 "$VCTL" vhba attach bench target "$TARGET_IQN" portal "$TARGET_PORTAL"
@@ -45,6 +46,7 @@ sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
 fdisk=$(vc_disks benchvf 1)
 [ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
 stock_sched "$sdisk"
+lio_thread_cpus
 for d in "$vdisk" "$fdisk"; do
 	note "$d scheduler: $(cat "/sys/block/${d#/dev/}/queue/scheduler")"
 done

@@ -30,12 +30,14 @@ read -r name rw bs qd < <(BENCH_WORKLOADS=$WORKLOAD bench_workloads)
 
 vc_load
 LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start prof 1 256
+lio_pin_threads
 "$VCTL" vhba add prof initiator "$INAME" policy software
 "$VCTL" vhba attach prof target "$TARGET_IQN" portal "$TARGET_PORTAL"
 vdisk=$(vc_disks prof 1)
 dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
 sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
 stock_sched "$sdisk"
+lio_thread_cpus
 
 # The first perf record of a boot takes seconds to start (reading its
 # binary, symbols and /proc over 9p): do that before anything is timed.
