@@ -62,10 +62,14 @@ cpu_busy() {
 
 # run_fio WHO DEV NAME RW BS QD RUN: one workload once; its fio JSON and
 # busy CPU jiffies go to $OUT/WHO-NAME.RUN.{json,cpu} (see report.py).
+# fio runs on BENCH_FIO_CPU (default 0; "any": where the scheduler puts
+# it), so that its placement does not vary from one run to the next.
 run_fio() {
 	local who=$1 dev=$2 name=$3 rw=$4 bs=$5 qd=$6 run=$7 c0 c1
+	local cpu=${BENCH_FIO_CPU:-0} pin=()
+	[ "$cpu" = any ] || pin=(--cpus_allowed="$cpu")
 	c0=$(cpu_busy)
-	fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
+	fio "${pin[@]}" --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
 		--rw="$rw" --bs="$bs" --iodepth="$qd" --size=192M \
 		--time_based --runtime="$RUNTIME" --ramp_time=2 --lat_percentiles=1 \
 		--output-format=json --output="$OUT/$who-$name.$run.json" >/dev/null
