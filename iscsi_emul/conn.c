@@ -734,9 +734,11 @@ static int vcsw_rx_next(struct vcsw_conn *conn)
 	return -EINVAL;
 }
 
-/* Data-In payload: @len bytes of @skb from @off into the scatterlist. */
-static int vcsw_rx_copy_sg(struct vcsw_conn *conn, const struct sk_buff *skb,
-			   u32 off, u32 len)
+/*
+ * @len bytes at @src into the Data-In scatterlist at its cursor. The data
+ * digest is computed on the bytes copied, which are the bytes delivered.
+ */
+static int vcsw_rx_write_sg(struct vcsw_conn *conn, const u8 *src, u32 len)
 {
 	struct vcsw_sg_iter *it = &conn->rx_sg;
 
@@ -744,7 +746,6 @@ static int vcsw_rx_copy_sg(struct vcsw_conn *conn, const struct sk_buff *skb,
 		struct scatterlist *sg = it->sg;
 		u32 abs, poff, n;
 		void *va;
-		int err;
 
 		if (!sg)
 			return -EINVAL;	/* scatterlist shorter than the buffer */
@@ -757,21 +758,52 @@ static int vcsw_rx_copy_sg(struct vcsw_conn *conn, const struct sk_buff *skb,
 		poff = offset_in_page(abs);
 		n = min3(len, sg->length - it->skip, (u32)PAGE_SIZE - poff);
 		va = kmap_local_page(nth_page(sg_page(sg), abs >> PAGE_SHIFT));
-		err = skb_copy_bits(skb, off, va + poff, n);
-		if (!err && conn->data_digest)
+		memcpy(va + poff, src, n);
+		if (conn->data_digest)
 			conn->rx_crc = vcsw_crc(conn->rx_crc, va + poff, n);
 		kunmap_local(va);
-		if (err)
-			return err;
 		it->skip += n;
-		off += n;
+		src += n;
 		len -= n;
 	}
 	return 0;
 }
 
+/*
+ * Data-In payload: @len bytes of @skb from @off into the scatterlist.
+ * One pass over the skb's fragments (skb_seq_read), rather than a
+ * skb_copy_bits() per destination page, which would walk the fragment
+ * array from its start every time.
+ */
+static int vcsw_rx_copy_sg(struct vcsw_conn *conn, struct sk_buff *skb,
+			   u32 off, u32 len)
+{
+	struct skb_seq_state st;
+	u32 done = 0;
+	int err = 0;
+
+	skb_prepare_seq_read(skb, off, off + len, &st);
+	while (done < len) {
+		const u8 *src;
+		u32 n = skb_seq_read(done, &src, &st);
+
+		if (!n) {
+			err = -EFAULT;	/* the skb is shorter than TCP said */
+			break;
+		}
+		/* A block may run past the range asked for. */
+		n = min(n, len - done);
+		err = vcsw_rx_write_sg(conn, src, n);
+		if (err)
+			break;
+		done += n;
+	}
+	skb_abort_seq_read(&st);
+	return err;
+}
+
 /* @len bytes of @skb from @off, all for the current stage. */
-static int vcsw_rx_copy(struct vcsw_conn *conn, const struct sk_buff *skb,
+static int vcsw_rx_copy(struct vcsw_conn *conn, struct sk_buff *skb,
 			u32 off, u32 len)
 {
 	u8 *dst;
