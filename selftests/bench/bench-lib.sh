@@ -60,20 +60,29 @@ cpu_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
-# run_fio WHO DEV NAME RW BS QD RUN: one workload once; its fio JSON and
-# busy CPU jiffies go to $OUT/WHO-NAME.RUN.{json,cpu} (see report.py).
+# Context switches so far, all CPUs, from /proc/stat.
+ctx_switches() {
+	awk '/^ctxt / { print $2 }' /proc/stat
+}
+
+# run_fio WHO DEV NAME RW BS QD RUN: one workload once; its fio JSON,
+# busy CPU jiffies and context switches go to $OUT/WHO-NAME.RUN.{json,cpu,ctx}
+# (see report.py).
 # fio runs on BENCH_FIO_CPU (default 0; "any": where the scheduler puts
 # it), so that its placement does not vary from one run to the next.
 run_fio() {
-	local who=$1 dev=$2 name=$3 rw=$4 bs=$5 qd=$6 run=$7 c0 c1
+	local who=$1 dev=$2 name=$3 rw=$4 bs=$5 qd=$6 run=$7 c0 c1 x0 x1
 	local cpu=${BENCH_FIO_CPU:-0} pin=()
 	[ "$cpu" = any ] || pin=(--cpus_allowed="$cpu")
 	c0=$(cpu_busy)
+	x0=$(ctx_switches)
 	fio "${pin[@]}" --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
 		--rw="$rw" --bs="$bs" --iodepth="$qd" --size=192M \
 		--time_based --runtime="$RUNTIME" --ramp_time=2 --lat_percentiles=1 \
 		--output-format=json --output="$OUT/$who-$name.$run.json" >/dev/null
 	c1=$(cpu_busy)
+	x1=$(ctx_switches)
 	echo "$((c1 - c0))" >"$OUT/$who-$name.$run.cpu"
+	echo "$((x1 - x0))" >"$OUT/$who-$name.$run.ctx"
 	note "$who $name run $run done"
 }

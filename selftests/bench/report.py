@@ -6,8 +6,9 @@ ab.sh, each module tree (t0, t1, ...) vs stock. Ratios are oriented so
 that > 1.0 means the vHBA (or tree) did better than stock.
 
 Each run of a workload is WHO-NAME.RUN.json with its busy CPU jiffies in
-WHO-NAME.RUN.cpu (WHO-NAME.json/.cpu: a single run). Every figure is the
-median over the runs, taken figure by figure."""
+WHO-NAME.RUN.cpu and its context switches in WHO-NAME.RUN.ctx
+(WHO-NAME.json/.cpu/.ctx: a single run). Every figure is the median over
+the runs, taken figure by figure."""
 import json
 import os
 import re
@@ -33,6 +34,14 @@ def load_one(path):
     d = job["read"] if job["read"]["io_bytes"] else job["write"]
     gib = (job["read"]["io_bytes"] + job["write"]["io_bytes"]) / 2**30
     cpu = int(open(path[:-5] + ".cpu").read()) / hz
+    # Context switches span the whole fio run, ramp included, and so do
+    # the block layer's I/O counts in disk_util (the job's own exclude it).
+    ios = sum(u["read_ios"] + u["write_ios"] for u in
+              json.load(open(path)).get("disk_util", []))
+    try:
+        ctx = int(open(path[:-5] + ".ctx").read())
+    except FileNotFoundError:
+        ctx = None
     return {
         "iops": d["iops"],
         "mbps": d["bw_bytes"] / 1e6,
@@ -41,6 +50,7 @@ def load_one(path):
         "lat_us": d["lat_ns"]["mean"] / 1e3,
         "p99_us": d["lat_ns"]["percentile"]["99.000000"] / 1e3,
         "cpu_s_per_gib": cpu / gib if gib else float("nan"),
+        "ctx_per_io": ctx / ios if ctx is not None and ios else float("nan"),
         "errors": job["error"],
     }
 
@@ -70,8 +80,9 @@ def load(who, name):
 # The software datapath: the vHBA in bench.sh, every tree in ab.sh.
 software = (["vhba"] if "vhba" in labels else
             [w for w in labels if w not in ("stock", "vf")])
-hdr = "%-18s %-6s %9s %8s %9s %9s %9s" % ("workload", "init", "IOPS", "MB/s",
-                                          "lat us", "p99 us", "CPU s/GiB")
+hdr = "%-18s %-6s %9s %8s %9s %9s %9s %7s" % (
+    "workload", "init", "IOPS", "MB/s", "lat us", "p99 us", "CPU s/GiB",
+    "ctx/IO")
 print(hdr)
 print("-" * len(hdr))
 worst = None
@@ -80,9 +91,9 @@ for n in names:
     for w in labels:
         r = res[w]
         if r:
-            print("%-18s %-6s %9.0f %8.1f %9.0f %9.0f %9.2f" % (
+            print("%-18s %-6s %9.0f %8.1f %9.0f %9.0f %9.2f %7.2f" % (
                 n, w, r["iops"], r["mbps"], r["lat_us"], r["p99_us"],
-                r["cpu_s_per_gib"]))
+                r["cpu_s_per_gib"], r["ctx_per_io"]))
     s = res.get("stock")
     for w in labels:
         r = res[w]
@@ -91,9 +102,10 @@ for n in names:
         ratios = (r["iops"] / s["iops"], s["lat_us"] / r["lat_us"],
                   s["p99_us"] / r["p99_us"],
                   s["cpu_s_per_gib"] / r["cpu_s_per_gib"])
-        print("%-18s %-6s %9.2f %8.2f %9.2f %9.2f %9.2f" % (
+        print("%-18s %-6s %9.2f %8.2f %9.2f %9.2f %9.2f %7.2f" % (
             n, "ratio" if w == "vhba" else w + "/stk", ratios[0], ratios[0],
-            ratios[1], ratios[2], ratios[3]))
+            ratios[1], ratios[2], ratios[3],
+            s["ctx_per_io"] / r["ctx_per_io"]))
         rounds = paired_iops(w, n)
         if len(rounds) > 1:
             print("%-18s %-6s %s" % ("", "rounds", " ".join(
@@ -112,6 +124,9 @@ if "vf" in labels:
           " software engine in the guest, so it costs more CPU, not less)")
 print("rounds: each round's IOPS ratio to stock (the two ran back to back)")
 print("latency: fio's lat (submission to completion), mean and 99th percentile")
-print("ratio = vHBA / stock for IOPS and MB/s, stock / vHBA for latency and CPU;"
+print("ctx/IO: context switches in the whole guest per I/O (/proc/stat ctxt"
+      " over the block layer's I/O count)")
+print("ratio = vHBA / stock for IOPS and MB/s, stock / vHBA for latency, CPU"
+      " and ctx/IO;"
       " > 1.0: vHBA better. Lowest software ratio: %s" % (
           "%.2f" % worst if worst else "n/a"))
