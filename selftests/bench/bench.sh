@@ -4,7 +4,8 @@
 # Benchmark (make bench): the vHBA's software datapath against the stock
 # open-iscsi iscsi_tcp initiator, one after the other in the same guest
 # run, on the same LIO target and RAM-backed LUN (fileio on tmpfs).
-# A third vHBA runs on a simulated offload VF (vf) for comparison.
+# A third vHBA runs on a simulated offload VF (vf) for comparison,
+# unless BENCH_VF=no (then the same time buys half as many rounds again).
 # Reports IOPS, throughput, mean and p99 latency (submission to
 # completion) and guest CPU time per GiB for each, and ratios where > 1.0
 # means the vHBA is better.
@@ -29,9 +30,14 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 INAME=iqn.2026-11.org.example:benchvm
 
+VF=${BENCH_VF:-yes}
+case $VF in yes | no) ;; *) fail "BENCH_VF is yes or no, not $VF" ;; esac
+
 vc_load
-vc_load_offload
-vc_sim_new 0 1
+if [ "$VF" = yes ]; then
+	vc_load_offload
+	vc_sim_new 0 1
+fi
 LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start bench 1 256
 lio_pin_threads
 # Fill the LUN so reads read data, not holes.
@@ -40,22 +46,26 @@ lio_pin_threads
 vdisk=$(vc_disks bench 1)
 dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
 sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
-# The same LUN through a vHBA on a simulated offload VF.
-"$VCTL" vhba add benchvf initiator "$INAME" policy offload
-"$VCTL" vhba attach benchvf target "$TARGET_IQN" portal "$TARGET_PORTAL"
-fdisk=$(vc_disks benchvf 1)
-[ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
+vf=
+if [ "$VF" = yes ]; then
+	# The same LUN through a vHBA on a simulated offload VF.
+	"$VCTL" vhba add benchvf initiator "$INAME" policy offload
+	"$VCTL" vhba attach benchvf target "$TARGET_IQN" portal "$TARGET_PORTAL"
+	fdisk=$(vc_disks benchvf 1)
+	[ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
+	vf=vf:$fdisk
+fi
 stock_sched "$sdisk"
 lio_thread_cpus
-for d in "$vdisk" "$fdisk"; do
+for d in "$vdisk" ${vf:+"$fdisk"}; do
 	note "$d scheduler: $(cat "/sys/block/${d#/dev/}/queue/scheduler")"
 done
 
 for run in $(seq "$REPEAT"); do
 	while read -r name rw bs qd; do
 		# Odd runs: vHBA first; even runs: stock first.
-		order="vhba:$vdisk stock:$sdisk vf:$fdisk"
-		[ $((run % 2)) -eq 1 ] || order="vf:$fdisk stock:$sdisk vhba:$vdisk"
+		order="vhba:$vdisk stock:$sdisk $vf"
+		[ $((run % 2)) -eq 1 ] || order="$vf stock:$sdisk vhba:$vdisk"
 		for w in $order; do
 			run_fio "${w%%:*}" "${w#*:}" "$name" "$rw" "$bs" "$qd" "$run"
 		done
@@ -63,11 +73,13 @@ for run in $(seq "$REPEAT"); do
 done
 
 "$VCTL" vhba show bench
-"$VCTL" vhba show benchvf
-"$VCTL" offload show
+if [ "$VF" = yes ]; then
+	"$VCTL" vhba show benchvf
+	"$VCTL" offload show
+fi
 iscsi_logout_stock "$TARGET_IQN" "$TARGET_PORTAL"
 "$VCTL" vhba del bench
-"$VCTL" vhba del benchvf
+[ "$VF" = no ] || "$VCTL" vhba del benchvf
 lio_stop bench
 vc_unload
 
