@@ -30,14 +30,15 @@ labels = sorted({w for w, _ in runs},
 
 
 def load_one(path):
-    job = json.load(open(path))["jobs"][0]
+    fio = json.load(open(path))
+    job = fio["jobs"][0]
     d = job["read"] if job["read"]["io_bytes"] else job["write"]
     gib = (job["read"]["io_bytes"] + job["write"]["io_bytes"]) / 2**30
     cpu = int(open(path[:-5] + ".cpu").read()) / hz
     # Context switches span the whole fio run, ramp included, and so do
     # the block layer's I/O counts in disk_util (the job's own exclude it).
     ios = sum(u["read_ios"] + u["write_ios"] for u in
-              json.load(open(path)).get("disk_util", []))
+              fio.get("disk_util", []))
     try:
         ctx = int(open(path[:-5] + ".ctx").read())
     except FileNotFoundError:
