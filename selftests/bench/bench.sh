@@ -7,8 +7,8 @@
 # A third vHBA runs on a simulated offload VF (vf) for comparison,
 # unless BENCH_VF=no (then the same time buys half as many rounds again).
 # Reports IOPS, throughput, mean and p99 latency (submission to
-# completion) and guest CPU time per GiB for each, and ratios where > 1.0
-# means the vHBA is better.
+# completion), guest CPU time per GiB and context switches per I/O for
+# each, and ratios where > 1.0 means the vHBA is better.
 #
 # Both initiators stay logged in to the same LUN for the whole run, and
 # each workload runs BENCH_REPEAT times (default 3) on each, alternating
@@ -46,24 +46,24 @@ lio_pin_threads
 vdisk=$(vc_disks bench 1)
 dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
 sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
-vf=
+fdisk=
 if [ "$VF" = yes ]; then
 	# The same LUN through a vHBA on a simulated offload VF.
 	"$VCTL" vhba add benchvf initiator "$INAME" policy offload
 	"$VCTL" vhba attach benchvf target "$TARGET_IQN" portal "$TARGET_PORTAL"
 	fdisk=$(vc_disks benchvf 1)
 	[ "$(vc_datapath benchvf)" = vcsim0/vf0 ]
-	vf=vf:$fdisk
 fi
 stock_sched "$sdisk"
 lio_thread_cpus
-for d in "$vdisk" ${vf:+"$fdisk"}; do
+for d in "$vdisk" ${fdisk:+"$fdisk"}; do
 	note "$d scheduler: $(cat "/sys/block/${d#/dev/}/queue/scheduler")"
 done
 
+vf=${fdisk:+vf:$fdisk}
 for run in $(seq "$REPEAT"); do
 	while read -r name rw bs qd; do
-		# Odd runs: vHBA first; even runs: stock first.
+		# Odd runs: vHBA first; even runs: the reverse order.
 		order="vhba:$vdisk stock:$sdisk $vf"
 		[ $((run % 2)) -eq 1 ] || order="$vf stock:$sdisk vhba:$vdisk"
 		for w in $order; do
@@ -79,7 +79,9 @@ if [ "$VF" = yes ]; then
 fi
 iscsi_logout_stock "$TARGET_IQN" "$TARGET_PORTAL"
 "$VCTL" vhba del bench
-[ "$VF" = no ] || "$VCTL" vhba del benchvf
+if [ "$VF" = yes ]; then
+	"$VCTL" vhba del benchvf
+fi
 lio_stop bench
 vc_unload
 
