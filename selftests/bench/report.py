@@ -9,8 +9,11 @@ Each run of a workload is WHO-NAME.RUN.json with its busy CPU jiffies in
 WHO-NAME.RUN.cpu and its context switches in WHO-NAME.RUN.ctx
 (WHO-NAME.json/.cpu/.ctx: a single run). Every figure is the median over
 the runs, taken figure by figure."""
+import functools
 import json
+import math
 import os
+import random
 import re
 import statistics
 import sys
@@ -29,6 +32,7 @@ labels = sorted({w for w, _ in runs},
                 key=lambda w: (ORDER.index(w) if w in ORDER else len(ORDER), w))
 
 
+@functools.lru_cache(maxsize=None)
 def load_one(path):
     fio = json.load(open(path))
     job = fio["jobs"][0]
@@ -65,6 +69,44 @@ def paired_iops(who, name):
     a, s = by_run(who), by_run("stock")
     rounds = sorted((r for r in a if r in s and s[r]), key=lambda r: int(r or 0))
     return [a[r] / s[r] for r in rounds]
+
+
+# The ratios' figures, each oriented so that > 1.0 means better than stock.
+RATIO_KEYS = (("iops", False), ("lat_us", True), ("p99_us", True),
+              ("cpu_s_per_gib", True), ("ctx_per_io", True))
+RESAMPLES = 2000
+
+
+def by_round(who, name):
+    return {RUN_FILE.match(os.path.basename(p)).group(3): load_one(p)
+            for p in runs.get((who, name), [])}
+
+
+def ci90(who, name):
+    """90% interval of each ratio of medians, by bootstrap over the
+    rounds: a resample draws rounds with replacement, keeping each
+    round's pair (this initiator's run and stock's, back to back)
+    together. None with fewer than 5 paired rounds."""
+    a, s = by_round(who, name), by_round("stock", name)
+    common = sorted(r for r in a if r in s)
+    if len(common) < 5:
+        return None
+    rng = random.Random(1)      # the same report for the same data
+    picks = [[rng.choice(common) for _ in common] for _ in range(RESAMPLES)]
+    lo = int(0.05 * RESAMPLES)
+    out = []
+    for key, inverse in RATIO_KEYS:
+        if any(math.isnan(x[r][key]) for x in (a, s) for r in common):
+            out.append(None)    # a figure this run did not record
+            continue
+        ratios = []
+        for pick in picks:
+            am = statistics.median(a[r][key] for r in pick)
+            sm = statistics.median(s[r][key] for r in pick)
+            ratios.append(sm / am if inverse else am / sm)
+        ratios.sort()
+        out.append((ratios[lo], ratios[RESAMPLES - 1 - lo]))
+    return out
 
 
 def load(who, name):
@@ -107,6 +149,10 @@ for n in names:
             n, "ratio" if w == "vhba" else w + "/stk", ratios[0], ratios[0],
             ratios[1], ratios[2], ratios[3],
             s["ctx_per_io"] / r["ctx_per_io"]))
+        ci = ci90(w, n)
+        if ci:
+            print("%-18s %-6s %9s %8s %9s %9s %9s %7s" % ((
+                "", "ci90") + tuple("%.2f-%.2f" % c if c else "n/a" for c in ci[:1] + ci)))
         rounds = paired_iops(w, n)
         if len(rounds) > 1:
             print("%-18s %-6s %s" % ("", "rounds", " ".join(
@@ -123,6 +169,9 @@ print("median of %s run(s) per workload and initiator" %
 if "vf" in labels:
     print("vf: a vHBA on a simulated offload VF (its firmware runs the same"
           " software engine in the guest, so it costs more CPU, not less)")
+print("ci90: 90%% interval of each ratio, bootstrap over the paired rounds"
+      " (%d resamples); one that spans 1.0 cannot tell the two apart" %
+      RESAMPLES)
 print("rounds: each round's IOPS ratio to stock (the two ran back to back)")
 print("latency: fio's lat (submission to completion), mean and 99th percentile")
 print("ctx/IO: context switches in the whole guest per I/O (/proc/stat ctxt"
