@@ -151,8 +151,9 @@ for n in names:
             s["ctx_per_io"] / r["ctx_per_io"]))
         ci = ci90(w, n)
         if ci:
-            print("%-18s %-6s %9s %8s %9s %9s %9s %7s" % ((
-                "", "ci90") + tuple("%.2f-%.2f" % c if c else "n/a" for c in ci[:1] + ci)))
+            spans = ["%.2f-%.2f" % c if c else "n/a" for c in ci[:1] + ci]
+            print("%-18s %-6s %9s %8s %9s %9s %9s %7s" % (
+                "", "ci90", *spans))
         rounds = paired_iops(w, n)
         if len(rounds) > 1:
             print("%-18s %-6s %s" % ("", "rounds", " ".join(

@@ -16,7 +16,8 @@ trap 'rm -rf "$dir"' EXIT
 fake() {
 	python3 - "$@" <<'EOF'
 import json, sys
-d, who, name, rnd, iops = sys.argv[1:4] + [sys.argv[4], float(sys.argv[5])]
+d, who, name, rnd = sys.argv[1:5]
+iops = float(sys.argv[5])
 base = "%s/%s-%s.%s" % (d, who, name, rnd)
 ios = int(iops * 10)
 side = {"io_bytes": ios * 4096, "iops": iops, "bw_bytes": iops * 4096,
@@ -25,7 +26,7 @@ side = {"io_bytes": ios * 4096, "iops": iops, "bw_bytes": iops * 4096,
 job = {"read": side, "write": {"io_bytes": 0}, "error": 0}
 json.dump({"jobs": [job], "disk_util": [{"read_ios": ios, "write_ios": 0}]},
           open(base + ".json", "w"))
-# Per GiB and per I/O: fixed totals over a fixed amount of work.
+# CPU time and context switches in proportion to the run's length.
 open(base + ".cpu", "w").write("%d\n" % int(1e6 / iops * ios / 1000))
 open(base + ".ctx", "w").write("%d\n" % int(1e7 / iops * ios / 1000))
 EOF
