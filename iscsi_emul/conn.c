@@ -24,6 +24,7 @@
 #include <linux/in6.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <linux/uio.h>
@@ -873,6 +874,33 @@ out:
 	return done;
 }
 
+/*
+ * Wake RX for a Data-In payload only once this many bytes of it (or all
+ * of it, if less) are queued: one pass over the socket then copies what
+ * would otherwise take a pass per TCP segment (LIO sends a segment per
+ * page). The socket's receive low-water mark does it: TCP keeps ACKing
+ * while that mark is unmet and wakes RX anyway when the window or the
+ * receive buffer runs short, so the target is not held back. 0: wake for
+ * every segment.
+ */
+static unsigned int vcsw_rx_batch_bytes = SZ_256K;
+module_param_named(rx_batch_bytes, vcsw_rx_batch_bytes, uint, 0644);
+MODULE_PARM_DESC(rx_batch_bytes,
+		 "Data-In bytes queued before RX copies them (0: every segment)");
+
+/* Socket serialized: the low-water mark for what RX waits for next. */
+static void vcsw_rx_set_lowat(struct vcsw_conn *conn, struct sock *sk)
+{
+	u32 lowat = 1;
+
+	if (conn->rx_stage == VCSW_RX_DATA && conn->rx_task)
+		/* At most half the buffer, as tcp_set_rcvlowat() allows. */
+		lowat = max(1U, min3(conn->rx_want, READ_ONCE(vcsw_rx_batch_bytes),
+				     (u32)READ_ONCE(sk->sk_rcvbuf) >> 1));
+	if (READ_ONCE(sk->sk_rcvlowat) != lowat)
+		WRITE_ONCE(sk->sk_rcvlowat, lowat);
+}
+
 /* sk_callback_lock held (read) and the socket serialized. */
 static void vcsw_rx_run(struct vcsw_conn *conn, struct sock *sk)
 {
@@ -885,6 +913,7 @@ static void vcsw_rx_run(struct vcsw_conn *conn, struct sock *sk)
 	if (process)
 		WRITE_ONCE(conn->rx_owner, current);
 	tcp_read_sock(sk, &desc, vcsw_rx_actor);
+	vcsw_rx_set_lowat(conn, sk);
 	if (process)
 		WRITE_ONCE(conn->rx_owner, NULL);
 }
@@ -972,6 +1001,7 @@ static void vcsw_rx_callbacks_restore(struct vcsw_conn *conn)
 	sk->sk_user_data = NULL;
 	sk->sk_data_ready = conn->saved_data_ready;
 	sk->sk_state_change = conn->saved_state_change;
+	WRITE_ONCE(sk->sk_rcvlowat, 1);
 	write_unlock_bh(&sk->sk_callback_lock);
 	conn->saved_data_ready = NULL;
 	conn->saved_state_change = NULL;
