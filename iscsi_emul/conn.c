@@ -893,10 +893,15 @@ static void vcsw_rx_set_lowat(struct vcsw_conn *conn, struct sock *sk)
 {
 	u32 lowat = 1;
 
-	if (conn->rx_stage == VCSW_RX_DATA && conn->rx_task)
-		/* At most half the buffer, as tcp_set_rcvlowat() allows. */
+	if (conn->rx_stage == VCSW_RX_DATA && conn->rx_task) {
+		/*
+		 * At most half the buffer: tcp_set_rcvlowat() would grow the
+		 * buffer to twice the mark, but it calls data_ready itself, so
+		 * it cannot be used from here.
+		 */
 		lowat = max(1U, min3(conn->rx_want, READ_ONCE(vcsw_rx_batch_bytes),
 				     (u32)READ_ONCE(sk->sk_rcvbuf) >> 1));
+	}
 	if (READ_ONCE(sk->sk_rcvlowat) != lowat)
 		WRITE_ONCE(sk->sk_rcvlowat, lowat);
 }
@@ -1001,7 +1006,6 @@ static void vcsw_rx_callbacks_restore(struct vcsw_conn *conn)
 	sk->sk_user_data = NULL;
 	sk->sk_data_ready = conn->saved_data_ready;
 	sk->sk_state_change = conn->saved_state_change;
-	WRITE_ONCE(sk->sk_rcvlowat, 1);
 	write_unlock_bh(&sk->sk_callback_lock);
 	conn->saved_data_ready = NULL;
 	conn->saved_state_change = NULL;
