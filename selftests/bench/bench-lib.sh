@@ -86,3 +86,28 @@ run_fio() {
 	echo "$((x1 - x0))" >"$OUT/$who-$name.$run.ctx"
 	note "$who $name run $run done"
 }
+
+# bench_pair_up NAME INAME: load the modules, start LIO target NAME with
+# one LUN served from BENCH_TARGET_CPU, log in a vHBA NAME (initiator
+# INAME, software datapath) and iscsi_tcp; fill the LUN so that reads
+# read data. Sets vdisk and sdisk. bench_pair_down NAME undoes it.
+bench_pair_up() {
+	local name=$1 iname=$2
+	vc_load
+	LIO_ACL_INITIATORS="$iname $(iscsi_initiator_name)" lio_start "$name" 1 256
+	lio_pin_threads
+	"$VCTL" vhba add "$name" initiator "$iname" policy software
+	"$VCTL" vhba attach "$name" target "$TARGET_IQN" portal "$TARGET_PORTAL"
+	vdisk=$(vc_disks "$name" 1)
+	dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
+	sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
+	stock_sched "$sdisk"
+	lio_thread_cpus
+}
+
+bench_pair_down() {
+	iscsi_logout_stock "$TARGET_IQN" "$TARGET_PORTAL"
+	"$VCTL" vhba del "$1"
+	lio_stop "$1"
+	vc_unload
+}

@@ -28,16 +28,7 @@ command -v perf >/dev/null || fail "perf is not installed (linux-perf)"
 read -r name rw bs qd < <(BENCH_WORKLOADS=$WORKLOAD bench_workloads)
 [ "$name" = "$WORKLOAD" ] || fail "no workload $WORKLOAD in bench-lib.sh"
 
-vc_load
-LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start prof 1 256
-lio_pin_threads
-"$VCTL" vhba add prof initiator "$INAME" policy software
-"$VCTL" vhba attach prof target "$TARGET_IQN" portal "$TARGET_PORTAL"
-vdisk=$(vc_disks prof 1)
-dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
-sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
-stock_sched "$sdisk"
-lio_thread_cpus
+bench_pair_up prof "$INAME"
 
 # The first perf record of a boot takes seconds to start (reading its
 # binary, symbols and /proc over 9p): do that before anything is timed.
@@ -62,6 +53,4 @@ for who in vhba:"$vdisk" stock:"$sdisk"; do
 	cat "$OUT/$who.dso.txt" "$OUT/$who.sym.txt"
 done
 
-iscsi_logout_stock "$TARGET_IQN" "$TARGET_PORTAL"
-vc_unload
-lio_stop prof
+bench_pair_down prof

@@ -36,16 +36,7 @@ read -r name rw bs qd < <(BENCH_WORKLOADS=$WORKLOAD bench_workloads)
 [ -e "$TRACING/trace" ] || mount -t tracefs nodev "$TRACING" ||
 	fail "cannot mount tracefs"
 
-vc_load
-LIO_ACL_INITIATORS="$INAME $(iscsi_initiator_name)" lio_start wakeups 1 256
-lio_pin_threads
-"$VCTL" vhba add wakeups initiator "$INAME" policy software
-"$VCTL" vhba attach wakeups target "$TARGET_IQN" portal "$TARGET_PORTAL"
-vdisk=$(vc_disks wakeups 1)
-dd if=/dev/urandom of="$vdisk" bs=1M count=192 oflag=direct status=none
-sdisk=$(iscsi_login_stock "$TARGET_IQN" "$TARGET_PORTAL")
-stock_sched "$sdisk"
-lio_thread_cpus
+bench_pair_up wakeups "$INAME"
 
 echo 0 >"$TRACING/tracing_on"
 echo 16384 >"$TRACING/buffer_size_kb"
@@ -82,7 +73,4 @@ for e in $EVENTS; do
 done
 echo >"$TRACING/trace"
 
-iscsi_logout_stock "$TARGET_IQN" "$TARGET_PORTAL"
-"$VCTL" vhba del wakeups
-lio_stop wakeups
-vc_unload
+bench_pair_down wakeups
