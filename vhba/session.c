@@ -212,31 +212,59 @@ static void vhba_session_unblock(struct vhba_session *sess)
 	}
 }
 
-static bool vhba_requeue_one(struct scsi_cmnd *sc, void *data)
+struct vhba_take_back {
+	struct vhba_session *sess;
+	struct vconnect_be_session *be;
+	int result;
+};
+
+static bool vhba_take_back_one(struct scsi_cmnd *sc, void *data)
 {
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+	struct vhba_take_back *tb = data;
 
-	if (READ_ONCE(cmd->be) != data)
+	if (READ_ONCE(cmd->be) != tb->be)
 		return true;
 	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
 	/* Timed out: the error handler owns it and its result. */
 	if (test_bit(SCMD_STATE_COMPLETE, &sc->state))
 		return true;
-	/* Not a retry: the target never saw a result for it. */
-	sc->result = DID_REQUEUE << 16;
+	sc->result = tb->result;
+	if (host_byte(tb->result) != DID_REQUEUE)
+		atomic64_inc(&tb->sess->stats.errors);
 	scsi_done(sc);
 	return true;
 }
 
 /*
  * Give the block layer back the commands a closed backend session still
- * held (close() made them ours again).
+ * held (close() made them ours again). Only once nothing the target
+ * received from @be can still reach the medium: see vhba_switch_fence().
  */
 void vhba_session_requeue(struct vhba_session *sess,
 			  struct vconnect_be_session *be)
 {
-	scsi_host_busy_iter(sess->vhba->shost, vhba_requeue_one, be);
+	/* Not a retry: the target never saw a result for them. */
+	struct vhba_take_back tb = {
+		.sess = sess, .be = be, .result = DID_REQUEUE << 16,
+	};
+
+	scsi_host_busy_iter(sess->vhba->shost, vhba_take_back_one, &tb);
+}
+
+/*
+ * Fail the commands a closed backend session still held, when they cannot
+ * be reissued safely: the target may still carry them out.
+ */
+void vhba_session_fail_held(struct vhba_session *sess,
+			    struct vconnect_be_session *be)
+{
+	struct vhba_take_back tb = {
+		.sess = sess, .be = be, .result = DID_TRANSPORT_FAILFAST << 16,
+	};
+
+	scsi_host_busy_iter(sess->vhba->shost, vhba_take_back_one, &tb);
 }
 
 struct vhba_held_count {
@@ -308,8 +336,8 @@ static void vhba_session_teardown(struct vhba_session *sess, bool logout)
 
 /* ---- login ---- */
 
-static void vhba_session_fill_desc(struct vhba_session *sess, const u8 *isid,
-				   struct vconnect_session_desc *desc)
+void vhba_session_fill_desc(struct vhba_session *sess, const u8 *isid,
+			    struct vconnect_session_desc *desc)
 {
 	struct vhba *vhba = sess->vhba;
 

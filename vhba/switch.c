@@ -9,13 +9,15 @@
  *   2. publish the new backend session: queuecommand dispatches there
  *      from now on (an RCU pointer swap: no command waits);
  *   3. let the old session finish what it holds, at most VHBA_DRAIN_MS;
- *   4. log the old session out, or drop it if it failed or did not drain
- *      (the commands it still held are requeued to the new session).
+ *   4. log the old session out; or, if it failed or did not drain, fence
+ *      it (vhba_switch_fence()), drop it and requeue the commands it still
+ *      held to the new session.
  * The old ISID is never used for a login while its session is active, so
  * the target sees a second I_T nexus, not a session reinstatement that
- * would abort the old session's tasks. Persistent reservations belong to
- * the I_T nexus, so registrations made through the old ISID stay with it
- * and end with its logout (see Documentation/vhba-internals.rst).
+ * would abort the old session's tasks; except by the fence, which wants
+ * exactly that. Persistent reservations belong to the I_T nexus, so
+ * registrations made through the old ISID stay with it and end with its
+ * logout (see Documentation/vhba-internals.rst).
  *
  * Unplanned switches are recoveries (session.c) that end on another
  * datapath: same ISID (reinstatement is what ERL 0 wants there).
@@ -28,8 +30,13 @@
 
 #include "vhba.h"
 
-#define VHBA_DRAIN_MS		10000
 #define VHBA_ISID_PAIR_BIT	0x01	/* in the last ISID byte */
+#define VHBA_FENCE_RETRY_MS	1000
+
+static unsigned int vhba_drain_timeout_ms = 10000;
+module_param_named(drain_timeout_ms, vhba_drain_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(drain_timeout_ms,
+		 "How long a planned switch lets the old session finish its commands before it fences it and reissues them on the new one (ms). Default: 10000");
 
 enum vconnect_switch_cause vhba_switch_cause(int err)
 {
@@ -60,7 +67,8 @@ static enum vconnect_backend_kind vhba_datapath_kind(enum vconnect_datapath to)
 static bool vhba_session_drain(struct vhba_session *sess,
 			       struct vconnect_be_session *old)
 {
-	unsigned long deadline = jiffies + msecs_to_jiffies(VHBA_DRAIN_MS);
+	unsigned long deadline = jiffies +
+		msecs_to_jiffies(READ_ONCE(vhba_drain_timeout_ms));
 
 	while (vhba_session_held_by(sess, old)) {
 		if (READ_ONCE(sess->draining_failed) ||
@@ -69,6 +77,93 @@ static bool vhba_session_drain(struct vhba_session *sess,
 		usleep_range(200, 500);
 	}
 	return !READ_ONCE(sess->draining_failed);
+}
+
+/* The fencing session carries no command; what it reports is of no use. */
+static void vhba_fence_task_done(struct vconnect_be_session *be,
+				 struct scsi_cmnd *sc)
+{
+}
+
+static void vhba_fence_failed(struct vconnect_be_session *be, int err)
+{
+}
+
+static void vhba_fence_event(struct vconnect_be_session *be,
+			     enum vconnect_session_event ev, u64 lun)
+{
+}
+
+static const struct vconnect_session_owner_ops vhba_fence_owner_ops = {
+	.task_done	= vhba_fence_task_done,
+	.failed		= vhba_fence_failed,
+	.event		= vhba_fence_event,
+};
+
+/*
+ * Make sure that nothing the old session of a switch still holds can
+ * reach the medium any more, before it is reissued on the new session:
+ * else a WRITE the target's backstore still carries could land after its
+ * reissued copy and after newer writes to the same blocks.
+ *
+ * Log in with the old session's ISID at the portal it used, so in its
+ * portal group: for the target that is a session reinstatement, which
+ * ends the old session and finishes or aborts its tasks before the login
+ * completes (RFC 7143 section 6.3.5; LIO waits for their backstore I/O).
+ * The fencing session then logs out. The old session's connection must
+ * still be up at that moment: a target that saw it close ends that
+ * session on its own, and a login does not wait for that.
+ *
+ * 0 when fenced; -EXDEV when the login landed in another portal group,
+ * which fences nothing; else the login's error.
+ */
+static int vhba_switch_fence(struct vhba_session *sess,
+			     struct vconnect_backend *backend,
+			     const u8 *old_isid,
+			     const struct vconnect_session_info *old_info)
+{
+	struct vconnect_session_info info = {};
+	struct vconnect_session_desc desc;
+	struct vconnect_be_session *fence;
+
+	vhba_session_fill_desc(sess, old_isid, &desc);
+	desc.portal = old_info->portal;
+	fence = backend->ops->open(&desc, &vhba_fence_owner_ops, sess, &info);
+	if (IS_ERR(fence))
+		return PTR_ERR(fence);
+	backend->ops->close(fence, true);
+	if (info.target_portal_group_tag != old_info->target_portal_group_tag)
+		return -EXDEV;
+	return 0;
+}
+
+/*
+ * Fence the old session of a switch on the new backend (on the old one
+ * when the new one has no room, as an offload function pool may not),
+ * trying again until the replacement timeout. 0 when fenced.
+ */
+static int vhba_switch_fence_retry(struct vhba_session *sess,
+				   struct vconnect_backend *backend,
+				   struct vconnect_backend *old_backend,
+				   const u8 *old_isid,
+				   const struct vconnect_session_info *old_info)
+{
+	unsigned long deadline = jiffies +
+		msecs_to_jiffies(sess->vhba->replacement_timeout_ms);
+	int ret;
+
+	for (;;) {
+		ret = vhba_switch_fence(sess, backend, old_isid, old_info);
+		if (ret == -ENOSPC && old_backend != backend)
+			ret = vhba_switch_fence(sess, old_backend, old_isid,
+						old_info);
+		if (!ret || time_after(jiffies, deadline))
+			return ret;
+		shost_printk(KERN_WARNING, sess->vhba->shost,
+			     "switch of %s: could not fence the old session (%d), trying again\n",
+			     sess->target_name, ret);
+		msleep(VHBA_FENCE_RETRY_MS);
+	}
 }
 
 /*
@@ -82,12 +177,12 @@ static int vhba_session_switch(struct vhba_session *sess,
 {
 	struct vconnect_backend *backend, *old_backend;
 	struct vconnect_be_session *old, *new;
-	struct vconnect_session_info info;
+	struct vconnect_session_info info, old_info;
 	char from[VHBA_WHERE_MAX], to[VHBA_WHERE_MAX];
 	u64 t0, t_swap, time_us, stall_us = 0;
-	u8 isid[VCONNECT_ISID_LEN];
+	u8 isid[VCONNECT_ISID_LEN], old_isid[VCONNECT_ISID_LEN];
 	bool drained, old_failed;
-	int ret;
+	int ret, fence_err = 0;
 
 	mutex_lock(&sess->mutex);
 	if (sess->detaching || sess->state != VCONNECT_SESSION_LOGGED_IN) {
@@ -126,6 +221,8 @@ static int vhba_session_switch(struct vhba_session *sess,
 	/* Dispatch moves to the new session. */
 	spin_lock_bh(&sess->lock);
 	strscpy(from, sess->where, sizeof(from));
+	old_info = sess->info;
+	memcpy(old_isid, sess->isid, VCONNECT_ISID_LEN);
 	sess->info = info;
 	memcpy(sess->isid, isid, VCONNECT_ISID_LEN);
 	vhba_session_describe(sess, new, sess->where, sizeof(sess->where));
@@ -137,19 +234,29 @@ static int vhba_session_switch(struct vhba_session *sess,
 	t_swap = local_clock();
 
 	drained = vhba_session_drain(sess, old);
+	/* Before the fence, whose reinstatement makes the old session fail. */
+	old_failed = READ_ONCE(sess->draining_failed);
+	/* Before close(): the fence needs the old connection still up. */
+	if (!drained)
+		fence_err = vhba_switch_fence_retry(sess, backend, old_backend,
+						 old_isid, &old_info);
 	old_backend->ops->close(old, drained);
 	spin_lock_bh(&sess->lock);
-	old_failed = sess->draining_failed;
 	sess->draining = NULL;
 	spin_unlock_bh(&sess->lock);
 	if (!drained) {
 		/* What it still held waited from the swap until now. */
 		stall_us = (local_clock() - t_swap) / NSEC_PER_USEC;
-		vhba_session_requeue(sess, old);
+		if (!fence_err)
+			vhba_session_requeue(sess, old);
+		else
+			vhba_session_fail_held(sess, old);
 		shost_printk(KERN_WARNING, sess->vhba->shost,
-			     "switch of %s: old session %s, its commands requeued\n",
+			     "switch of %s: old session %s; %s\n",
 			     sess->target_name,
-			     old_failed ? "failed" : "did not drain in time");
+			     old_failed ? "failed" : "did not drain in time",
+			     fence_err ? "could not be fenced, its commands failed" :
+				      "fenced, its commands requeued");
 	}
 	vhba_backend_put(old_backend);
 

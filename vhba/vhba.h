@@ -203,11 +203,15 @@ int vhba_session_open_be(struct vhba_session *sess,
 			 struct vconnect_backend *backend, const u8 *isid,
 			 struct vconnect_session_info *info,
 			 struct vconnect_be_session **bep);
+void vhba_session_fill_desc(struct vhba_session *sess, const u8 *isid,
+			    struct vconnect_session_desc *desc);
 void vhba_session_describe(struct vhba_session *sess,
 			   struct vconnect_be_session *be,
 			   char *buf, size_t len);
 void vhba_session_requeue(struct vhba_session *sess,
 			  struct vconnect_be_session *be);
+void vhba_session_fail_held(struct vhba_session *sess,
+			    struct vconnect_be_session *be);
 unsigned int vhba_session_held_by(struct vhba_session *sess,
 				  struct vconnect_be_session *be);
 extern const struct vconnect_session_owner_ops vhba_owner_ops;

@@ -93,7 +93,7 @@
 enum fault {
 	F_NONE, F_BAD_OPCODE, F_LONG_DSL, F_UNKNOWN_ITT, F_BAD_HDIGEST,
 	F_BAD_DDIGEST, F_TRUNCATED, F_STALL, F_DATAIN_OVERFLOW, F_BAD_DATASN,
-	F_REJECT, F_ASYNC_LOGOUT, F_ASYNC_DROP, F_HOLD,
+	F_REJECT, F_ASYNC_LOGOUT, F_ASYNC_DROP, F_HOLD, F_LATE_WRITE,
 };
 
 static const char *const fault_names[] = {
@@ -111,6 +111,7 @@ static const char *const fault_names[] = {
 	[F_ASYNC_LOGOUT] = "async-logout",
 	[F_ASYNC_DROP] = "async-drop",
 	[F_HOLD] = "hold",
+	[F_LATE_WRITE] = "late-write",
 };
 #define N_FAULTS (sizeof(fault_names) / sizeof(fault_names[0]))
 
@@ -186,6 +187,7 @@ struct shared {
 	unsigned long cmds, reads, writes, faults, proto_errors, crashes;
 	uint16_t next_tsih;
 	uint64_t stamp;
+	pid_t late_pid;			/* the process holding a late write */
 	struct sess_rec sess[MAX_SESSIONS];
 };
 
@@ -194,7 +196,23 @@ static uint8_t *lun_mem;
 static uint64_t lun_bytes, lun_blocks;
 static int log_fd = 2;
 static struct timespec t0;
-static volatile sig_atomic_t got_term, got_chld;
+static volatile sig_atomic_t got_term, got_chld, got_usr1;
+
+/*
+ * The late-write fault: one WRITE this connection's "backstore" still
+ * carries. It lands on the LUN when the target ends the task the way a
+ * real target would before it answers (ABORT TASK, a task set or LUN
+ * reset, a logout, a session reinstatement), or, as in LIO, when it
+ * finishes after the connection is gone: fault_linger seconds after the
+ * initiator dropped it, unfenced.
+ */
+static struct {
+	uint8_t *buf;
+	uint64_t off;
+	uint32_t len;
+	uint32_t itt;
+	volatile sig_atomic_t held;
+} late;
 
 #define STAT_INC(field) __atomic_add_fetch(&sh->field, 1, __ATOMIC_RELAXED)
 
@@ -337,6 +355,7 @@ struct delayed {		/* a READ/WRITE response due later (--delay-ms) */
 
 struct wtask {			/* a WRITE waiting for its data */
 	int used;
+	uint8_t *late_buf;	/* the late-write fault's: data kept here */
 	uint32_t itt;
 	uint8_t bhs[BHS_LEN];
 	const char *name;
@@ -822,6 +841,8 @@ static void fmt_isid(const uint8_t *isid, char *buf, size_t len)
 		 isid[0], isid[1], isid[2], isid[3], isid[4], isid[5]);
 }
 
+static double since(const struct timespec *a);
+
 /* Record the new session; note (and end) an older one with the same I_T nexus. */
 static uint16_t register_session(struct conn *c, char *note, size_t notelen)
 {
@@ -874,8 +895,16 @@ static uint16_t register_session(struct conn *c, char *note, size_t notelen)
 		slot->stamp = ++sh->stamp;
 	}
 	sh_unlock();
-	if (victim)
+	if (victim) {
+		struct timespec start;
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		kill(victim, SIGTERM);
+		/* As a real target: the old session's tasks end first. */
+		while (__atomic_load_n(&sh->late_pid, __ATOMIC_ACQUIRE) == victim &&
+		       since(&start) < 30)
+			usleep(1000);
+	}
 	return tsih;
 }
 
@@ -1744,7 +1773,8 @@ static unsigned int undelay(struct conn *c, uint32_t itt)
 /* Respond to a finished command, injecting the fault if it is due. */
 static int respond(struct conn *c, const struct cmdctx *x, const struct result *r)
 {
-	if (fault_applies(c, x, r) && ++c->rw_count >= cfg.fault_after) {
+	if (cfg.fault != F_LATE_WRITE && fault_applies(c, x, r) &&
+	    ++c->rw_count >= cfg.fault_after) {
 		if (claim_fault())
 			return inject(c, x, r, cfg.fault);
 		c->fault_done = 1;	/* budget used up elsewhere */
@@ -1772,7 +1802,49 @@ static void store(struct wtask *t, uint32_t off, const uint8_t *data, uint32_t l
 		return;
 	if (len > t->xfer - off)
 		len = t->xfer - off;
-	memcpy(lun_mem + t->lun_off + off, data, len);
+	if (t->late_buf)
+		memcpy(t->late_buf + off, data, len);
+	else
+		memcpy(lun_mem + t->lun_off + off, data, len);
+}
+
+/* The late write reaches the LUN now. */
+static void land_late(struct conn *c, const char *why)
+{
+	if (!late.held)
+		return;
+	memcpy(lun_mem + late.off, late.buf, late.len);
+	late.held = 0;
+	__atomic_store_n(&sh->late_pid, 0, __ATOMIC_RELEASE);
+	logmsg("conn %u: late WRITE itt 0x%x lba %llu landed %s", c->id, late.itt,
+	       (unsigned long long)(late.off / BLOCK_SIZE), why);
+}
+
+/* A session reinstatement (SIGTERM from the new login): land it and go. */
+static void late_on_term(int sig)
+{
+	static const char msg[] = "late WRITE landed: session reinstated\n";
+
+	(void)sig;
+	if (late.held) {
+		memcpy(lun_mem + late.off, late.buf, late.len);
+		__atomic_store_n(&sh->late_pid, 0, __ATOMIC_RELEASE);
+		if (write(log_fd, msg, sizeof(msg) - 1) < 0) {
+			/* nothing sensible to do */
+		}
+	}
+	_exit(0);
+}
+
+/* Is this new WRITE the one the late-write fault keeps? */
+static int late_claim(struct conn *c, const struct cmdctx *x, const struct result *r)
+{
+	if (cfg.fault != F_LATE_WRITE || late.held || !fault_applies(c, x, r))
+		return 0;
+	if (++c->rw_count < cfg.fault_after || !claim_fault())
+		return 0;
+	STAT_INC(faults);
+	return 1;
 }
 
 /* Request more data, or finish the write.  Returns -1 to close. */
@@ -1810,6 +1882,19 @@ static int advance(struct conn *c, struct wtask *t)
 		memcpy(bhs, t->bhs, BHS_LEN);
 		x.bhs = bhs;
 		t->used = 0;
+		if (t->late_buf) {
+			late.buf = t->late_buf;
+			late.off = t->lun_off;
+			late.len = t->xfer;
+			late.itt = t->itt;
+			late.held = 1;
+			t->late_buf = NULL;
+			__atomic_store_n(&sh->late_pid, getpid(), __ATOMIC_RELEASE);
+			logmsg("fault late-write injected on conn %u (itt 0x%x): %s lba %llu blocks %u held in the backstore, no response",
+			       c->id, t->itt, t->name, (unsigned long long)(t->lun_off / BLOCK_SIZE),
+			       t->xfer / BLOCK_SIZE);
+			return 0;
+		}
 		return respond(c, &x, &r);
 	}
 }
@@ -1849,6 +1934,8 @@ static int start_write(struct conn *c, const struct cmdctx *x, const struct resu
 	t->cdb_bytes = r->bytes;
 	t->edtl = x->edtl;
 	t->xfer = r->bytes < x->edtl ? r->bytes : x->edtl;
+	if (late_claim(c, x, r) && !(t->late_buf = calloc(1, t->xfer ? t->xfer : 1)))
+		return -1;
 	store(t, 0, c->data, c->dlen);
 	t->received = c->dlen;
 	t->unsol_hi = c->dlen;
@@ -1983,7 +2070,9 @@ static int task_mgmt(struct conn *c)
 		break;
 	case 1:			/* ABORT TASK */
 		t = find_task(c, ref);
-		if (unhold(c, ref))
+		if (late.held && late.itt == ref)
+			land_late(c, "before ABORT TASK is answered");
+		else if (unhold(c, ref))
 			snprintf(note, sizeof(note), " (withheld task dropped)");
 		else if (undelay(c, ref))
 			snprintf(note, sizeof(note), " (delayed task dropped)");
@@ -1993,6 +2082,7 @@ static int task_mgmt(struct conn *c)
 			resp = 1;	/* done already (RFC 7143 11.5.1 b) */
 		break;
 	case 2: case 4: case 5: case 6: case 7:
+		land_late(c, "before the task management function is answered");
 		for (int i = 0; i < MAX_TASKS; i++)
 			c->tasks[i].used = 0;
 		if (c->nheld)
@@ -2113,6 +2203,7 @@ static int logout(struct conn *c)
 	memcpy(h + 16, b + 16, 4);
 	fill_sn(c, h, 1);
 	logmsg("conn %u: logout (reason %u)", c->id, b[1] & 0x7f);
+	land_late(c, "before the logout is answered");
 	if (!c->discovery)
 		end_sessions_of(getpid(), 1);
 	send_pdu(c, h, NULL, 0, 0);
@@ -2228,6 +2319,18 @@ static void serve(int fd, unsigned int id)
 	logmsg("conn %u: accepted from %s", id, c->peer);
 	if (do_login(c) == 0)
 		full_feature(c);
+	if (late.held) {
+		struct timespec ts = { (time_t)fault_linger,
+				       (long)((fault_linger - (time_t)fault_linger) * 1e9) };
+
+		/* As LIO: a session whose connection failed is not reinstated. */
+		end_sessions_of(getpid(), 0);
+		logmsg("conn %u: connection gone with late WRITE itt 0x%x in the backstore; it lands in %.1f s",
+		       id, late.itt, fault_linger);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		land_late(c, "after the connection ended, unfenced (stale)");
+	}
 	close(fd);
 	logmsg("conn %u: closed", id);
 	exit(0);
@@ -2239,6 +2342,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
 	else
 		got_term = 1;
 }
@@ -2303,7 +2408,8 @@ static void usage(FILE *f)
 "                      [--tmf FUNC=ACTION[,FUNC=ACTION...]]\n"
 "                      [--digest] [--initial-r2t yes|no] [--log FILE] [--verbose]\n"
 "A minimal iSCSI target with one RAM LUN; with --fault it sends one bad\n"
-"PDU in place of the response to the Nth READ/WRITE of a connection.\n"
+"PDU in place of the response to the Nth READ/WRITE of a connection;\n"
+"SIGUSR1 adds one fault to the budget.\n"
 "KIND:");
 	for (size_t i = 1; i < N_FAULTS; i++)
 		fprintf(f, " %s", fault_names[i]);
@@ -2490,6 +2596,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&empty);
 	memset(&sa, 0, sizeof(sa));
@@ -2497,6 +2604,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	logmsg("target %s, LUN 0: %llu blocks of %u bytes (%llu MiB); fault %s after %u, count %ld%s",
@@ -2540,6 +2648,17 @@ int main(int argc, char **argv)
 						children[i] = children[--nchildren];
 			}
 		}
+		if (got_usr1) {
+			long budget;
+
+			got_usr1 = 0;
+			sh_lock();
+			if (sh->fault_budget >= 0)
+				sh->fault_budget++;
+			budget = sh->fault_budget;
+			sh_unlock();
+			logmsg("SIGUSR1: one more fault; budget %ld", budget);
+		}
 		if (got_term || !(p.revents & POLLIN))
 			continue;
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -2554,9 +2673,10 @@ int main(int argc, char **argv)
 		o = fork();
 		if (o == 0) {
 			close(lfd);
-			signal(SIGTERM, SIG_DFL);
+			signal(SIGTERM, cfg.fault == F_LATE_WRITE ? late_on_term : SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);
+			signal(SIGUSR1, SIG_DFL);
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			sigprocmask(SIG_SETMASK, &empty, NULL);
 			if (getppid() == 1)
