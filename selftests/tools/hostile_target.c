@@ -141,8 +141,11 @@ static const char *const tmf_func_names[TMF_FUNCS] = {
 
 /* ---- configuration and shared state -------------------------------------- */
 
+#define MAX_LISTEN	4
+
 static struct {
-	const char *listen;
+	const char *listen[MAX_LISTEN];	/* portal group i + 1 */
+	int nlisten;
 	const char *target;
 	uint64_t size_mb;
 	enum fault fault;
@@ -177,6 +180,7 @@ struct sess_rec {
 	uint16_t tsih;
 	uint8_t isid[6];
 	char iname[INAME_MAX];
+	unsigned int tpgt;
 	uint64_t stamp;
 };
 
@@ -188,6 +192,7 @@ struct shared {
 	uint16_t next_tsih;
 	uint64_t stamp;
 	pid_t late_pid;			/* the process holding a late write */
+	int hold_all;			/* SIGUSR2: answer no SCSI command */
 	struct sess_rec sess[MAX_SESSIONS];
 };
 
@@ -196,7 +201,7 @@ static uint8_t *lun_mem;
 static uint64_t lun_bytes, lun_blocks;
 static int log_fd = 2;
 static struct timespec t0;
-static volatile sig_atomic_t got_term, got_chld, got_usr1;
+static volatile sig_atomic_t got_term, got_chld, got_usr1, got_usr2;
 
 /*
  * The late-write fault: one WRITE this connection's "backstore" still
@@ -211,6 +216,7 @@ static struct {
 	uint64_t off;
 	uint32_t len;
 	uint32_t itt;
+	struct timespec due;		/* when the backstore finishes it */
 	volatile sig_atomic_t held;
 } late;
 
@@ -376,6 +382,7 @@ struct wtask {			/* a WRITE waiting for its data */
 struct conn {
 	int fd;
 	unsigned int id;
+	unsigned int tpgt;		/* of the portal it came in on */
 	char peer[80];
 	struct sockaddr_storage local;
 
@@ -863,7 +870,9 @@ static uint16_t register_session(struct conn *c, char *note, size_t notelen)
 				slot = s;
 			continue;
 		}
-		if (!strcmp(s->iname, c->iname) && !memcmp(s->isid, c->isid, 6)) {
+		/* A session is named by initiator, ISID and portal group. */
+		if (!strcmp(s->iname, c->iname) && !memcmp(s->isid, c->isid, 6) &&
+		    s->tpgt == c->tpgt) {
 			if (s->logged_out) {
 				snprintf(note, notelen, " (same ISID as tsih %u of conn %u, which logged out)",
 					 s->tsih, s->conn);
@@ -890,6 +899,7 @@ static uint16_t register_session(struct conn *c, char *note, size_t notelen)
 		slot->pid = getpid();
 		slot->conn = c->id;
 		slot->tsih = tsih;
+		slot->tpgt = c->tpgt;
 		memcpy(slot->isid, c->isid, 6);
 		snprintf(slot->iname, sizeof(slot->iname), "%s", c->iname);
 		slot->stamp = ++sh->stamp;
@@ -1038,7 +1048,7 @@ static int do_login(struct conn *c)
 			goto out;
 		}
 		if (!c->discovery && !ls->sent_tpgt) {
-			kv_add(&ls->out, "TargetPortalGroupTag", "1");
+			kv_addu(&ls->out, "TargetPortalGroupTag", c->tpgt);
 			ls->sent_tpgt = 1;
 		}
 		if (csg == 1 && !ls->declared_mrdsl) {
@@ -1820,20 +1830,68 @@ static void land_late(struct conn *c, const char *why)
 	       (unsigned long long)(late.off / BLOCK_SIZE), why);
 }
 
+/* From a signal handler: land it, say so in one write. */
+static void land_late_async(const char *msg, size_t len)
+{
+	if (!late.held)
+		return;
+	memcpy(lun_mem + late.off, late.buf, late.len);
+	late.held = 0;
+	__atomic_store_n(&sh->late_pid, 0, __ATOMIC_RELEASE);
+	if (write(log_fd, msg, len) < 0) {
+		/* nothing sensible to do */
+	}
+}
+
 /* A session reinstatement (SIGTERM from the new login): land it and go. */
 static void late_on_term(int sig)
 {
 	static const char msg[] = "late WRITE landed: session reinstated\n";
 
 	(void)sig;
-	if (late.held) {
-		memcpy(lun_mem + late.off, late.buf, late.len);
-		__atomic_store_n(&sh->late_pid, 0, __ATOMIC_RELEASE);
-		if (write(log_fd, msg, sizeof(msg) - 1) < 0) {
-			/* nothing sensible to do */
-		}
-	}
+	land_late_async(msg, sizeof(msg) - 1);
 	_exit(0);
+}
+
+/* A LUN or target reset on another connection (SIGUSR1): land it. */
+static void late_on_usr1(int sig)
+{
+	static const char msg[] = "late WRITE landed: reset on another connection\n";
+
+	(void)sig;
+	land_late_async(msg, sizeof(msg) - 1);
+}
+
+/*
+ * A reset of the LUN or the target ends every task on it, whichever
+ * connection holds it: land ours, and have the holder of another land
+ * its own before we answer.
+ */
+static void land_all_late(struct conn *c, const char *why)
+{
+	struct timespec start;
+	pid_t p;
+
+	land_late(c, why);
+	p = __atomic_load_n(&sh->late_pid, __ATOMIC_ACQUIRE);
+	if (!p || p == getpid())
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	kill(p, SIGUSR1);
+	while (__atomic_load_n(&sh->late_pid, __ATOMIC_ACQUIRE) == p && since(&start) < 10)
+		usleep(1000);
+	logmsg("conn %u: late WRITE of process %d landed %s", c->id, (int)p, why);
+}
+
+/* Milliseconds until the late write lands by itself (0: due), -1: none. */
+static int late_due_ms(void)
+{
+	double left;
+
+	if (!late.held)
+		return -1;
+	left = -since(&late.due);
+	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 
 /* Is this new WRITE the one the late-write fault keeps? */
@@ -1887,6 +1945,13 @@ static int advance(struct conn *c, struct wtask *t)
 			late.off = t->lun_off;
 			late.len = t->xfer;
 			late.itt = t->itt;
+			clock_gettime(CLOCK_MONOTONIC, &late.due);
+			late.due.tv_sec += (time_t)fault_linger;
+			late.due.tv_nsec += (long)((fault_linger - (time_t)fault_linger) * 1e9);
+			if (late.due.tv_nsec >= 1000000000L) {
+				late.due.tv_sec++;
+				late.due.tv_nsec -= 1000000000L;
+			}
 			late.held = 1;
 			t->late_buf = NULL;
 			__atomic_store_n(&sh->late_pid, getpid(), __ATOMIC_RELEASE);
@@ -2003,6 +2068,13 @@ static int scsi_command(struct conn *c)
 	STAT_INC(cmds);
 	if (c->discovery)
 		return proto_error(c, "SCSI command in a discovery session", x.itt);
+	if (__atomic_load_n(&sh->hold_all, __ATOMIC_RELAXED)) {
+		/* A hung backstore: no response; ABORT TASK still finds it. */
+		if (c->nheld < MAX_HELD)
+			c->held[c->nheld++] = x.itt;
+		logmsg("conn %u: itt 0x%x cdb %02x held (SIGUSR2)", c->id, x.itt, b[32]);
+		return 0;
+	}
 	emulate(c, b + 8, b + 32, &r);
 	x.name = r.name;
 	if (r.rw == 1)
@@ -2082,7 +2154,10 @@ static int task_mgmt(struct conn *c)
 			resp = 1;	/* done already (RFC 7143 11.5.1 b) */
 		break;
 	case 2: case 4: case 5: case 6: case 7:
-		land_late(c, "before the task management function is answered");
+		if (func == 2 || func == 4)	/* this nexus's task set */
+			land_late(c, "before the task management function is answered");
+		else
+			land_all_late(c, "before the reset is answered");
 		for (int i = 0; i < MAX_TASKS; i++)
 			c->tasks[i].used = 0;
 		if (c->nheld)
@@ -2152,7 +2227,7 @@ static void text_key(struct conn *c, const char *k, const char *v, void *arg)
 		if (strcmp(v, "All") && strcmp(v, cfg.target) && (*v || c->discovery))
 			return;		/* another target: nothing to report */
 		fmt_addr(&c->local, addr, sizeof(addr));
-		strcat(addr, ",1");
+		snprintf(addr + strlen(addr), sizeof(addr) - strlen(addr), ",%u", c->tpgt);
 		kv_add(&ts->out, "TargetName", cfg.target);
 		kv_add(&ts->out, "TargetAddress", addr);
 	} else {
@@ -2217,22 +2292,28 @@ static void full_feature(struct conn *c)
 	for (;;) {
 		const uint8_t *b = c->bhs;
 		uint8_t op;
-		int r, rc = 0;
+		int r, rc = 0, ms = -1, lms;
 
 		if (c->ndelayed) {
-			int ms = send_due(c);
-
+			ms = send_due(c);
 			if (ms == -2)
 				return;
-			if (ms >= 0) {
-				struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		}
+		lms = late_due_ms();
+		if (lms == 0) {
+			land_late(c, "by itself: the backstore finished it");
+			lms = -1;
+		}
+		if (lms >= 0 && (ms < 0 || lms < ms))
+			ms = lms;
+		if (ms >= 0) {
+			struct pollfd p = { .fd = c->fd, .events = POLLIN };
 
-				r = poll(&p, 1, ms);
-				if (r < 0 && errno != EINTR)
-					return;
-				if (r <= 0)
-					continue;	/* something is due */
-			}
+			r = poll(&p, 1, ms);
+			if (r < 0 && errno != EINTR)
+				return;
+			if (r <= 0)
+				continue;	/* something is due */
 		}
 		r = recv_pdu(c, OUR_MRDSL);
 		if (r == 0)
@@ -2293,7 +2374,7 @@ static void full_feature(struct conn *c)
 	}
 }
 
-static void serve(int fd, unsigned int id)
+static void serve(int fd, unsigned int id, unsigned int tpgt)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	struct sockaddr_storage peer;
@@ -2304,6 +2385,7 @@ static void serve(int fd, unsigned int id)
 		exit(1);
 	c->fd = fd;
 	c->id = id;
+	c->tpgt = tpgt;
 	c->init_mrdsl = LOGIN_MRDSL;
 	c->max_burst = BURST_CAP;
 	c->first_burst = 65536;
@@ -2320,15 +2402,15 @@ static void serve(int fd, unsigned int id)
 	if (do_login(c) == 0)
 		full_feature(c);
 	if (late.held) {
-		struct timespec ts = { (time_t)fault_linger,
-				       (long)((fault_linger - (time_t)fault_linger) * 1e9) };
-
-		/* As LIO: a session whose connection failed is not reinstated. */
+		/*
+		 * As LIO: a session whose connection failed is ended by the
+		 * target alone, and a reinstatement does not wait for it.
+		 */
 		end_sessions_of(getpid(), 0);
 		logmsg("conn %u: connection gone with late WRITE itt 0x%x in the backstore; it lands in %.1f s",
-		       id, late.itt, fault_linger);
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+		       id, late.itt, late_due_ms() / 1000.0);
+		while (late.held && late_due_ms() > 0)
+			usleep(1000);
 		land_late(c, "after the connection ended, unfenced (stale)");
 	}
 	close(fd);
@@ -2344,6 +2426,8 @@ static void on_signal(int sig)
 		got_chld = 1;
 	else if (sig == SIGUSR1)
 		got_usr1 = 1;
+	else if (sig == SIGUSR2)
+		got_usr2 = 1;
 	else
 		got_term = 1;
 }
@@ -2401,7 +2485,8 @@ static int open_listener(const char *spec, char *shown, size_t shownlen)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: hostile_target --listen ADDR:PORT --target IQN [--size-mb N]\n"
+"usage: hostile_target --listen ADDR:PORT [--listen ADDR:PORT...] --target IQN\n"
+"                      [--size-mb N]\n"
 "                      [--fault KIND] [--fault-after N] [--fault-count M]\n"
 "                      [--fault-linger SECS] [--fault-lba LBA] [--delay-ms MS]\n"
 "                      [--max-logins N] [--redirect HOST[:PORT]]\n"
@@ -2409,7 +2494,8 @@ static void usage(FILE *f)
 "                      [--digest] [--initial-r2t yes|no] [--log FILE] [--verbose]\n"
 "A minimal iSCSI target with one RAM LUN; with --fault it sends one bad\n"
 "PDU in place of the response to the Nth READ/WRITE of a connection;\n"
-"SIGUSR1 adds one fault to the budget.\n"
+"SIGUSR1 adds one fault to the budget; SIGUSR2 stops (and resumes)\n"
+"answering SCSI commands.\n"
 "KIND:");
 	for (size_t i = 1; i < N_FAULTS; i++)
 		fprintf(f, " %s", fault_names[i]);
@@ -2475,9 +2561,9 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	pid_t children[MAX_CHILDREN];
-	int nchildren = 0, lfd, o;
+	int nchildren = 0, lfd[MAX_LISTEN], o;
 	unsigned int id;
-	char shown[128];
+	char shown[MAX_LISTEN][128];
 	sigset_t block, empty;
 	struct sigaction sa;
 	unsigned long v;
@@ -2485,7 +2571,13 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:vh", opts, NULL)) != -1) {
 		switch (o) {
-		case 'l': cfg.listen = optarg; break;
+		case 'l':
+			if (cfg.nlisten == MAX_LISTEN) {
+				fprintf(stderr, "hostile_target: at most %d --listen\n", MAX_LISTEN);
+				return 2;
+			}
+			cfg.listen[cfg.nlisten++] = optarg;
+			break;
 		case 't': cfg.target = optarg; break;
 		case 's':
 			if (parse_ulong(optarg, 65536, &v) || !v)
@@ -2561,7 +2653,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !cfg.listen || !cfg.target || !*cfg.target ||
+	if (optind != argc || !cfg.nlisten || !cfg.target || !*cfg.target ||
 	    strlen(cfg.target) > 223) {
 		usage(stderr);
 		return 2;
@@ -2588,15 +2680,18 @@ int main(int argc, char **argv)
 	}
 	sh->fault_budget = cfg.fault == F_NONE ? 0 : cfg.fault_count;
 
-	lfd = open_listener(cfg.listen, shown, sizeof(shown));
-	if (lfd < 0)
-		return 1;
+	for (int i = 0; i < cfg.nlisten; i++) {
+		lfd[i] = open_listener(cfg.listen[i], shown[i], sizeof(shown[i]));
+		if (lfd[i] < 0)
+			return 1;
+	}
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&empty);
 	memset(&sa, 0, sizeof(sa));
@@ -2605,6 +2700,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	logmsg("target %s, LUN 0: %llu blocks of %u bytes (%llu MiB); fault %s after %u, count %ld%s",
@@ -2617,16 +2713,23 @@ int main(int argc, char **argv)
 			       tmf_func_names[i], tmf_action_names[cfg.tmf[i]]);
 	if (cfg.delay_ms)
 		logmsg("READ/WRITE responses delayed by %u ms", cfg.delay_ms);
-	logmsg("listening on %s", shown);
-	if (log_fd != 2)
-		fprintf(stderr, "listening on %s\n", shown);
+	for (int i = 0; i < cfg.nlisten; i++) {
+		logmsg("listening on %s (portal group %d)", shown[i], i + 1);
+		if (log_fd != 2)
+			fprintf(stderr, "listening on %s (portal group %d)\n", shown[i], i + 1);
+	}
 
 	while (!got_term) {
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
-		int fd;
+		struct pollfd p[MAX_LISTEN];
+		int fd, ready = -1;
 
-		if (ppoll(&p, 1, NULL, &empty) < 0 && errno != EINTR)
+		for (int i = 0; i < cfg.nlisten; i++)
+			p[i] = (struct pollfd){ .fd = lfd[i], .events = POLLIN };
+		if (ppoll(p, cfg.nlisten, NULL, &empty) < 0 && errno != EINTR)
 			break;
+		for (int i = 0; i < cfg.nlisten && ready < 0; i++)
+			if (p[i].revents & POLLIN)
+				ready = i;
 		if (got_chld) {
 			pid_t pid;
 
@@ -2659,9 +2762,16 @@ int main(int argc, char **argv)
 			sh_unlock();
 			logmsg("SIGUSR1: one more fault; budget %ld", budget);
 		}
-		if (got_term || !(p.revents & POLLIN))
+		if (got_usr2) {
+			int hold = !__atomic_load_n(&sh->hold_all, __ATOMIC_RELAXED);
+
+			got_usr2 = 0;
+			__atomic_store_n(&sh->hold_all, hold, __ATOMIC_RELAXED);
+			logmsg("SIGUSR2: SCSI commands are now %s", hold ? "held" : "answered");
+		}
+		if (got_term || ready < 0)
 			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(lfd[ready], NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		id = ++sh->conns;
@@ -2672,16 +2782,20 @@ int main(int argc, char **argv)
 		}
 		o = fork();
 		if (o == 0) {
-			close(lfd);
-			signal(SIGTERM, cfg.fault == F_LATE_WRITE ? late_on_term : SIG_DFL);
+			int late_write = cfg.fault == F_LATE_WRITE;
+
+			for (int i = 0; i < cfg.nlisten; i++)
+				close(lfd[i]);
+			signal(SIGTERM, late_write ? late_on_term : SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);
-			signal(SIGUSR1, SIG_DFL);
+			signal(SIGUSR1, late_write ? late_on_usr1 : SIG_DFL);
+			signal(SIGUSR2, SIG_DFL);
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			sigprocmask(SIG_SETMASK, &empty, NULL);
 			if (getppid() == 1)
 				_exit(0);
-			serve(fd, id);
+			serve(fd, id, ready + 1);
 		}
 		if (o > 0)
 			children[nchildren++] = o;
@@ -2694,7 +2808,8 @@ int main(int argc, char **argv)
 		kill(children[i], SIGTERM);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
-	close(lfd);
+	for (int i = 0; i < cfg.nlisten; i++)
+		close(lfd[i]);
 	logmsg("summary: connections %lu, logins %lu (discovery %lu), login failures %lu, "
 	       "reinstatements %lu, commands %lu (reads %lu, writes %lu), faults injected %lu, "
 	       "initiator protocol errors %lu, crashes %lu",
