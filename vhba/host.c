@@ -23,6 +23,28 @@ struct vhba_session *vhba_session_by_id(struct vhba *vhba, unsigned int id)
 				     lockdep_is_held(&vhba->mutex));
 }
 
+/*
+ * A reference to session @id, or NULL: for those who sleep on it without
+ * vhba->mutex. Pairs with vhba_session_put(). Any context.
+ */
+struct vhba_session *vhba_session_get(struct vhba *vhba, unsigned int id)
+{
+	struct vhba_session *sess;
+
+	rcu_read_lock();
+	sess = vhba_session_by_id(vhba, id);
+	if (sess && !kobject_get_unless_zero(&sess->kobj))
+		sess = NULL;
+	rcu_read_unlock();
+	return sess;
+}
+
+/* Context: may sleep (the last reference frees the session). */
+void vhba_session_put(struct vhba_session *sess)
+{
+	kobject_put(&sess->kobj);
+}
+
 static int vhba_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 {
 	struct vhba *vhba = shost_to_vhba(shost);
@@ -49,28 +71,19 @@ static int vhba_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
  * is not: the commands it covers may still be in flight, see
  * vhba_reset_hand_back().
  */
-static struct vhba_session *vhba_cmd_session(struct scsi_cmnd *sc)
-{
-	struct vhba *vhba = shost_to_vhba(sc->device->host);
-	struct vhba_session *sess;
-
-	rcu_read_lock();
-	sess = vhba_session_by_id(vhba, sc->device->id);
-	rcu_read_unlock();
-	/* The error handler holds the device, so the session is detaching
-	 * at worst and cannot be freed before scsi_remove_target returns.
-	 */
-	return sess;
-}
-
 static enum blk_eh_timer_return vhba_eh_timed_out(struct scsi_cmnd *sc)
 {
-	struct vhba_session *sess = vhba_cmd_session(sc);
+	struct vhba *vhba = shost_to_vhba(sc->device->host);
+	enum blk_eh_timer_return ret = BLK_EH_DONE;
+	struct vhba_session *sess;
 
 	/* The replacement timeout, not the command timer, governs recovery. */
+	rcu_read_lock();
+	sess = vhba_session_by_id(vhba, sc->device->id);
 	if (sess && vhba_session_recovering(sess))
-		return BLK_EH_RESET_TIMER;
-	return BLK_EH_DONE;
+		ret = BLK_EH_RESET_TIMER;
+	rcu_read_unlock();
+	return ret;
 }
 
 enum vhba_tmf {
@@ -188,8 +201,20 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 
 static int vhba_eh_tmf(struct scsi_cmnd *sc, enum vhba_tmf tmf)
 {
-	struct vhba_session *sess = vhba_cmd_session(sc);
-	int ret = sess ? vhba_tmf(sess, sc, tmf) : SUCCESS;
+	struct vhba_session *sess;
+	int ret = SUCCESS;
+
+	/*
+	 * A reference: a reset from SG_SCSI_RESET runs outside the error
+	 * handler, and nothing else keeps a detach from freeing the session
+	 * while the reset waits for it.
+	 */
+	sess = vhba_session_get(shost_to_vhba(sc->device->host),
+				sc->device->id);
+	if (sess) {
+		ret = vhba_tmf(sess, sc, tmf);
+		vhba_session_put(sess);
+	}
 
 	sdev_printk(KERN_INFO, sc->device, "%s: %s\n", vhba_tmf_names[tmf],
 		    ret == SUCCESS ? "done" : "failed");
@@ -219,13 +244,15 @@ static int vhba_eh_host_reset(struct scsi_cmnd *sc)
 	unsigned int i;
 	int ret = SUCCESS;
 
-	mutex_lock(&vhba->mutex);
+	/* No vhba->mutex: a control command holding it may wait for us. */
 	for (i = 0; i < VHBA_MAX_TARGETS; i++) {
-		sess = vhba_session_by_id(vhba, i);
-		if (sess && vhba_session_reinstate(sess))
+		sess = vhba_session_get(vhba, i);
+		if (!sess)
+			continue;
+		if (vhba_session_reinstate(sess))
 			ret = FAILED;
+		vhba_session_put(sess);
 	}
-	mutex_unlock(&vhba->mutex);
 	shost_printk(KERN_INFO, vhba->shost, "sessions reinstated: %s\n",
 		     ret == SUCCESS ? "done" : "failed");
 	return ret;
@@ -351,28 +378,49 @@ put_host:
 	return ERR_PTR(ret);
 }
 
-/* Log out every session and remove the host. Caller holds vhba_mutex. */
+/*
+ * Claim @vhba for removal: from now on lookups do not find it and no
+ * session is attached to it. False if someone else claimed it first.
+ * Caller holds vhba_mutex.
+ */
+bool vhba_claim_removal(struct vhba *vhba)
+{
+	bool claimed;
+
+	lockdep_assert_held(&vhba_mutex);
+	mutex_lock(&vhba->mutex);
+	claimed = !vhba->removing;
+	vhba->removing = true;
+	mutex_unlock(&vhba->mutex);
+	return claimed;
+}
+
+/*
+ * Log out every session, remove the host, then free the vHBA's name and
+ * identity for reuse. The caller claimed it (vhba_claim_removal()) and
+ * holds no mutex of ours: the logouts and the host's removal may wait for
+ * commands that the error handler owns.
+ */
 void vhba_destroy(struct vhba *vhba)
 {
 	struct Scsi_Host *shost = vhba->shost;
 	struct vhba_session *sess;
 	unsigned int i;
 
-	lockdep_assert_held(&vhba_mutex);
-	vhba_unpublish(vhba);
-
-	mutex_lock(&vhba->mutex);
-	vhba->removing = true;
 	for (i = 0; i < VHBA_MAX_TARGETS; i++) {
-		sess = vhba_session_by_id(vhba, i);
-		if (sess)
+		sess = vhba_session_get(vhba, i);
+		if (sess) {
 			vhba_session_destroy(sess);
+			vhba_session_put(sess);
+		}
 	}
-	mutex_unlock(&vhba->mutex);
 
 	vhba_notify(VCONNECT_EVENT_VHBA_DEL, vhba, NULL, 0, 0);
 	shost_printk(KERN_INFO, shost, "vHBA %s removed\n", vhba->name);
 	scsi_remove_host(shost);
+	mutex_lock(&vhba_mutex);
+	vhba_unpublish(vhba);
+	mutex_unlock(&vhba_mutex);
 	memzero_explicit(&vhba->chap, sizeof(vhba->chap));
 	scsi_host_put(shost);
 }

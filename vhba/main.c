@@ -44,9 +44,25 @@ destroy_wq:
 	return ret;
 }
 
+/* A listed vHBA that nobody removes yet, claimed for removal; or NULL. */
+static struct vhba *vhba_claim_any(void)
+{
+	struct vhba *vhba;
+
+	mutex_lock(&vhba_mutex);
+	list_for_each_entry(vhba, &vhba_list, node) {
+		if (vhba_claim_removal(vhba)) {
+			mutex_unlock(&vhba_mutex);
+			return vhba;
+		}
+	}
+	mutex_unlock(&vhba_mutex);
+	return NULL;
+}
+
 static void __exit vhba_exit(void)
 {
-	struct vhba *vhba, *tmp;
+	struct vhba *vhba;
 
 	/*
 	 * No new requests after this; then remove what exists. No session
@@ -55,10 +71,8 @@ static void __exit vhba_exit(void)
 	 */
 	vhba_netlink_exit();
 	vhba_switch_cancel();
-	mutex_lock(&vhba_mutex);
-	list_for_each_entry_safe(vhba, tmp, &vhba_list, node)
+	while ((vhba = vhba_claim_any()))
 		vhba_destroy(vhba);
-	mutex_unlock(&vhba_mutex);
 	root_device_unregister(vhba_root_dev);
 	destroy_workqueue(vhba_wq);
 	pr_info("unloaded\n");

@@ -18,7 +18,7 @@ static struct genl_family vhba_genl_family;
 /* Events go out only while the family is registered. */
 static bool vhba_netlink_up;
 /* Bumped on every vHBA list change, for consistent dumps. */
-static unsigned int vhba_list_gen;
+static atomic_t vhba_list_gen;	/* the dump's consistency check */
 
 static const struct nla_policy vhba_portal_policy[VCONNECT_A_PORTAL_MAX + 1] = {
 	[VCONNECT_A_PORTAL_ADDR] = NLA_POLICY_MIN_LEN(4),
@@ -215,7 +215,7 @@ static struct vhba *vhba_lookup_attr(struct genl_info *info)
 		return ERR_PTR(-EINVAL);
 	}
 	vhba = vhba_find(nla_data(attr));
-	if (!vhba) {
+	if (!vhba || vhba->removing) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no vHBA with this name");
 		return ERR_PTR(-ENOENT);
 	}
@@ -442,7 +442,7 @@ static int vhba_nl_new(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(vhba)) {
 		ret = PTR_ERR(vhba);
 	} else {
-		vhba_list_gen++;
+		atomic_inc(&vhba_list_gen);
 		vhba_notify(VCONNECT_EVENT_VHBA_NEW, vhba, NULL, 0, 0);
 		ret = 0;
 	}
@@ -456,17 +456,40 @@ out:
 static int vhba_nl_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vhba *vhba;
+	bool claimed;
 
 	mutex_lock(&vhba_mutex);
 	vhba = vhba_lookup_attr(info);
-	if (IS_ERR(vhba)) {
-		mutex_unlock(&vhba_mutex);
-		return PTR_ERR(vhba);
-	}
-	vhba_destroy(vhba);
-	vhba_list_gen++;
+	claimed = !IS_ERR(vhba) && vhba_claim_removal(vhba);
 	mutex_unlock(&vhba_mutex);
+	if (IS_ERR(vhba))
+		return PTR_ERR(vhba);
+	/* Claimed (lookups skip what is claimed): ours to destroy. */
+	if (claimed)
+		vhba_destroy(vhba);
+	atomic_inc(&vhba_list_gen);
 	return 0;
+}
+
+/*
+ * Look the vHBA up and take a reference to its host, so that the caller
+ * can sleep on it without vhba_mutex.
+ */
+static struct vhba *vhba_lookup_get(struct genl_info *info)
+{
+	struct vhba *vhba;
+
+	mutex_lock(&vhba_mutex);
+	vhba = vhba_lookup_attr(info);
+	if (!IS_ERR(vhba) && !scsi_host_get(vhba->shost))
+		vhba = ERR_PTR(-ENOENT);
+	mutex_unlock(&vhba_mutex);
+	return vhba;
+}
+
+static void vhba_put(struct vhba *vhba)
+{
+	scsi_host_put(vhba->shost);
 }
 
 static int vhba_nl_get(struct sk_buff *skb, struct genl_info *info)
@@ -502,7 +525,7 @@ static int vhba_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int ret = 0;
 
 	mutex_lock(&vhba_mutex);
-	cb->seq = vhba_list_gen;
+	cb->seq = atomic_read(&vhba_list_gen);
 	list_for_each_entry(vhba, &vhba_list, node) {
 		if (idx++ < skip)
 			continue;
@@ -575,30 +598,36 @@ static int vhba_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 
-	mutex_lock(&vhba_mutex);
-	vhba = vhba_lookup_attr(info);
+	vhba = vhba_lookup_get(info);
 	if (IS_ERR(vhba)) {
-		mutex_unlock(&vhba_mutex);
 		ret = PTR_ERR(vhba);
 		goto out;
 	}
 	mutex_lock(&vhba->mutex);
-	sess = vhba_session_create(vhba, target, portals, nr_portals, luns,
-				   nr_luns, extack);
+	if (vhba->removing) {
+		NL_SET_ERR_MSG_MOD(extack, "the vHBA is being deleted");
+		sess = ERR_PTR(-ENOENT);
+	} else {
+		sess = vhba_session_create(vhba, target, portals, nr_portals,
+					   luns, nr_luns, extack);
+	}
+	if (!IS_ERR(sess))
+		kobject_get(&sess->kobj);
+	mutex_unlock(&vhba->mutex);
 	if (IS_ERR(sess)) {
 		ret = PTR_ERR(sess);
-		goto unlock;
+		goto put;
 	}
+	/* The login and the scan without our mutexes: see vhba.h. */
 	ret = vhba_session_login(sess, extack);
-	if (ret) {
+	if (ret)
 		vhba_session_destroy(sess);
-		goto unlock;
-	}
-	vhba_session_scan(sess);
-	vhba_list_gen++;
-unlock:
-	mutex_unlock(&vhba->mutex);
-	mutex_unlock(&vhba_mutex);
+	else
+		vhba_session_scan(sess);
+	atomic_inc(&vhba_list_gen);
+	vhba_session_put(sess);
+put:
+	vhba_put(vhba);
 out:
 	kfree(luns);
 	return ret;
@@ -611,7 +640,8 @@ static struct vhba_session *vhba_find_target(struct vhba *vhba, const char *name
 
 	for (i = 0; i < VHBA_MAX_TARGETS; i++) {
 		sess = vhba_session_by_id(vhba, i);
-		if (sess && !strcmp(sess->target_name, name))
+		if (sess && !READ_ONCE(sess->detaching) &&
+		    !strcmp(sess->target_name, name))
 			return sess;
 	}
 	return NULL;
@@ -626,25 +656,24 @@ static int vhba_nl_detach(struct sk_buff *skb, struct genl_info *info)
 	if (VHBA_REQUIRE(info, VCONNECT_A_VHBA_NAME, "vHBA name") ||
 	    VHBA_REQUIRE(info, VCONNECT_A_TARGET_NAME, "target name"))
 		return -EINVAL;
-	mutex_lock(&vhba_mutex);
-	vhba = vhba_lookup_attr(info);
-	if (IS_ERR(vhba)) {
-		ret = PTR_ERR(vhba);
-		goto unlock;
-	}
+	vhba = vhba_lookup_get(info);
+	if (IS_ERR(vhba))
+		return PTR_ERR(vhba);
 	mutex_lock(&vhba->mutex);
 	sess = vhba_find_target(vhba, nla_data(info->attrs[VCONNECT_A_TARGET_NAME]));
+	if (sess)
+		kobject_get(&sess->kobj);
+	mutex_unlock(&vhba->mutex);
 	if (sess) {
 		vhba_session_destroy(sess);
-		vhba_list_gen++;
+		vhba_session_put(sess);
+		atomic_inc(&vhba_list_gen);
 	} else {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VCONNECT_A_TARGET_NAME],
 				    "target is not attached to this vHBA");
 		ret = -ENOENT;
 	}
-	mutex_unlock(&vhba->mutex);
-unlock:
-	mutex_unlock(&vhba_mutex);
+	vhba_put(vhba);
 	return ret;
 }
 
@@ -654,20 +683,18 @@ static int vhba_nl_rescan(struct sk_buff *skb, struct genl_info *info)
 	struct vhba *vhba;
 	unsigned int i;
 
-	mutex_lock(&vhba_mutex);
-	vhba = vhba_lookup_attr(info);
-	if (IS_ERR(vhba)) {
-		mutex_unlock(&vhba_mutex);
+	vhba = vhba_lookup_get(info);
+	if (IS_ERR(vhba))
 		return PTR_ERR(vhba);
-	}
-	mutex_lock(&vhba->mutex);
 	for (i = 0; i < VHBA_MAX_TARGETS; i++) {
-		sess = vhba_session_by_id(vhba, i);
-		if (sess && READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN)
+		sess = vhba_session_get(vhba, i);
+		if (!sess)
+			continue;
+		if (READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN)
 			vhba_session_scan(sess);
+		vhba_session_put(sess);
 	}
-	mutex_unlock(&vhba->mutex);
-	mutex_unlock(&vhba_mutex);
+	vhba_put(vhba);
 	return 0;
 }
 
@@ -684,13 +711,10 @@ static int vhba_nl_switch(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	to = nla_get_u32(info->attrs[VCONNECT_A_SWITCH_TO]);
 
-	mutex_lock(&vhba_mutex);
-	vhba = vhba_lookup_attr(info);
-	if (IS_ERR(vhba)) {
-		ret = PTR_ERR(vhba);
-		goto unlock;
-	}
-	policy = vhba->policy;
+	vhba = vhba_lookup_get(info);
+	if (IS_ERR(vhba))
+		return PTR_ERR(vhba);
+	policy = READ_ONCE(vhba->policy);
 	if (info->attrs[VCONNECT_A_VHBA_BACKEND_POLICY])
 		policy = nla_get_u32(info->attrs[VCONNECT_A_VHBA_BACKEND_POLICY]);
 	/* Failback would undo a move to software at the next free function. */
@@ -698,20 +722,19 @@ static int vhba_nl_switch(struct sk_buff *skb, struct genl_info *info)
 	    policy == VCONNECT_POLICY_PREFER_OFFLOAD) {
 		NL_SET_ERR_MSG_MOD(extack, "policy prefer-offload would move the vHBA back: switch with policy auto or software");
 		ret = -EINVAL;
-		goto unlock;
+		goto put;
 	}
 	if (!vhba_policy_allows(policy,
 				to == VCONNECT_DATAPATH_OFFLOAD ?
 				VCONNECT_BACKEND_OFFLOAD : VCONNECT_BACKEND_SOFTWARE)) {
 		NL_SET_ERR_MSG_MOD(extack, "the backend policy does not allow that datapath");
 		ret = -EPERM;
-		goto unlock;
+		goto put;
 	}
-	WRITE_ONCE(vhba->policy, policy);
-	ret = vhba_switch(vhba, to, VCONNECT_SWITCH_USER, extack);
-	vhba_list_gen++;
-unlock:
-	mutex_unlock(&vhba_mutex);
+	ret = vhba_switch(vhba, to, policy, VCONNECT_SWITCH_USER, extack);
+	atomic_inc(&vhba_list_gen);
+put:
+	vhba_put(vhba);
 	return ret;
 }
 
@@ -954,7 +977,7 @@ static struct genl_family vhba_genl_family __ro_after_init = {
 	.mcgrps		= vhba_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(vhba_mcgrps),
 	.netnsok	= false,
-	.parallel_ops	= false,
+	.parallel_ops	= true,	/* our own locks; see vhba.h */
 };
 
 /*

@@ -366,8 +366,9 @@ void vhba_session_describe(struct vhba_session *sess,
 }
 
 /*
- * Log in on @backend with @isid, over every portal in turn. Fills @info
- * (also on failure, where known) and *@bep. Does not publish.
+ * Log in on @backend with @isid, at @first if given, then over every
+ * portal in turn. Fills @info (also on failure, where known) and *@bep.
+ * Does not publish.
  */
 int vhba_session_open_be(struct vhba_session *sess,
 			 struct vconnect_backend *backend, const u8 *isid,
@@ -401,6 +402,7 @@ int vhba_session_open_be(struct vhba_session *sess,
 /*
  * One login attempt: on an offload function when the policy allows and
  * one is assignable, else (policy permitting) on the software datapath.
+ * After a lost session, at its portal first and fenced (see above).
  * Publishes the session on success.
  */
 static int vhba_session_try_login(struct vhba_session *sess)
@@ -643,14 +645,35 @@ int vhba_session_wait_ready(struct vhba_session *sess)
 	return READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN ? 0 : -EIO;
 }
 
-/* Drop the connection and reinstate the session (host reset). */
+/*
+ * Run recovery now (a function to recover on may have come back), unless
+ * vhba_session_destroy() claimed the session: it cancels the work once,
+ * after the claim, so nothing may queue it after that.
+ */
+void vhba_session_kick_recovery(struct vhba_session *sess)
+{
+	spin_lock_bh(&sess->lock);
+	if (!sess->detaching)
+		mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+	spin_unlock_bh(&sess->lock);
+}
+
+/*
+ * Drop the connection and reinstate the session (host reset). No mutex:
+ * the error handler must not wait for a control command that waits for
+ * the commands the error handler owns. Under sess->lock, so that no
+ * recovery is queued once vhba_session_destroy() has claimed the session.
+ */
 int vhba_session_reinstate(struct vhba_session *sess)
 {
-	if (READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN) {
+	spin_lock_bh(&sess->lock);
+	if (!sess->detaching &&
+	    READ_ONCE(sess->state) == VCONNECT_SESSION_LOGGED_IN) {
 		WRITE_ONCE(sess->last_error, -ECANCELED);
 		set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
 		mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
 	}
+	spin_unlock_bh(&sess->lock);
 	return vhba_session_wait_ready(sess);
 }
 
@@ -672,7 +695,7 @@ void vhba_session_evacuate_backend(struct vconnect_backend *backend)
 			mutex_lock(&sess->mutex);
 			if (sess->backend == backend) {
 				set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
-				mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+				vhba_session_kick_recovery(sess);
 			}
 			mutex_unlock(&sess->mutex);
 			flush_delayed_work(&sess->recovery_work);
@@ -744,11 +767,17 @@ put:
 }
 
 /* Add the LUNs the target reports (or the bound ones), drop vanished ones. */
+/*
+ * Add the target's LUNs, remove those it no longer reports. Sends SCSI
+ * commands: hold no mutex of ours (the error handler may need one).
+ */
 void vhba_session_scan(struct vhba_session *sess)
 {
 	struct Scsi_Host *shost = sess->vhba->shost;
 	unsigned int i;
 
+	if (READ_ONCE(sess->detaching))
+		return;
 	if (!sess->nr_luns) {
 		scsi_scan_target(&shost->shost_gendev, 0, sess->id,
 				 SCAN_WILD_CARD, SCSI_SCAN_RESCAN);
@@ -773,8 +802,6 @@ static void vhba_session_rescan_work(struct work_struct *work)
 	struct vhba_session *sess = container_of(work, struct vhba_session,
 						 rescan_work);
 
-	if (READ_ONCE(sess->detaching))
-		return;
 	vhba_session_scan(sess);
 	vhba_notify(VCONNECT_EVENT_LUNS_CHANGED, sess->vhba, sess, 0, 0);
 }
@@ -849,17 +876,26 @@ static void vhba_session_remove_devices(struct vhba_session *sess)
 
 /*
  * Detach: remove the SCSI devices while the session still runs (their
- * I/O completes, caches flush), then log out and free. Caller holds
- * vhba->mutex; the session is unpublished here.
+ * I/O completes, caches flush), then log out, unpublish and free.
+ * Holds neither vhba->mutex nor vhba_mutex across the device removal and
+ * the logout: both may wait for SCSI commands that the error handler owns.
+ * The first caller claims the session (detaching) and does the work; a
+ * second one (vHBA delete racing a detach) returns at once. Callers hold
+ * a reference (kobject) to the session.
  */
 void vhba_session_destroy(struct vhba_session *sess)
 {
 	struct vhba *vhba = sess->vhba;
+	bool claimed;
 
-	lockdep_assert_held(&vhba->mutex);
+	spin_lock_bh(&sess->lock);
+	claimed = !sess->detaching;
+	WRITE_ONCE(sess->detaching, true);
+	spin_unlock_bh(&sess->lock);
+	if (!claimed)
+		return;
 
 	mutex_lock(&sess->mutex);
-	WRITE_ONCE(sess->detaching, true);
 	/* Commands waiting for a session that will not come fail now. */
 	if (sess->state != VCONNECT_SESSION_LOGGED_IN) {
 		vhba_session_set_state(sess, VCONNECT_SESSION_FREE);
@@ -875,10 +911,16 @@ void vhba_session_destroy(struct vhba_session *sess)
 	vhba_session_teardown(sess, true);
 	vhba_session_set_state(sess, VCONNECT_SESSION_FREE);
 	mutex_unlock(&sess->mutex);
-	/* A failure reported during logout may have re-armed the work. */
+	/*
+	 * A failure or a LUN change reported before close() may have queued
+	 * either work again; after close() no backend calls us.
+	 */
 	cancel_delayed_work_sync(&sess->recovery_work);
+	cancel_work_sync(&sess->rescan_work);
 
+	mutex_lock(&vhba->mutex);
 	RCU_INIT_POINTER(vhba->sessions[sess->id], NULL);
+	mutex_unlock(&vhba->mutex);
 	vhba_notify(VCONNECT_EVENT_SESSION_DOWN, vhba, sess, 0, 0);
 	synchronize_rcu();		/* queuecommand no longer sees it */
 	kobject_del(&sess->kobj);

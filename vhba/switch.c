@@ -289,15 +289,19 @@ unlock:
 
 /**
  * vhba_switch - move every session of @vhba to datapath @to
- * @vhba: the vHBA; caller holds vhba_mutex
+ * @vhba: the vHBA; the caller holds a reference to its host
  * @to: software or offload
+ * @policy: the vHBA's backend policy once every session moved
  * @cause: user or failback
  * @extack: for the reason when a session cannot move
  *
- * Return: 0 when every session runs on @to, else the first error; the
- * sessions that could not move keep running where they were.
+ * Context: sleeps; holds no vhba->mutex across a switch (see vhba.h).
+ * Return: 0 when every session runs on @to, and the vHBA has @policy;
+ * else the first error: the sessions that could not move keep running
+ * where they were and the policy stays what it was.
  */
 int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
+		enum vconnect_backend_policy policy,
 		enum vconnect_switch_cause cause, struct netlink_ext_ack *extack)
 {
 	enum vconnect_backend_kind kind = vhba_datapath_kind(to);
@@ -305,20 +309,19 @@ int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
 	unsigned int i;
 	int ret = 0;
 
-	lockdep_assert_held(&vhba_mutex);
-	if (!vhba_policy_allows(vhba->policy, kind)) {
+	if (!vhba_policy_allows(policy, kind)) {
 		NL_SET_ERR_MSG_MOD(extack, "the vHBA's backend policy does not allow that datapath");
 		return -EPERM;
 	}
-	mutex_lock(&vhba->mutex);
 	for (i = 0; i < VHBA_MAX_TARGETS && !ret; i++) {
-		sess = rcu_dereference_protected(vhba->sessions[i],
-						 lockdep_is_held(&vhba->mutex));
+		sess = vhba_session_get(vhba, i);
 		if (!sess)
 			continue;
 		ret = vhba_session_switch(sess, kind, cause);
-		if (!ret)
+		if (!ret) {
+			vhba_session_put(sess);
 			continue;
+		}
 		if (cause != VCONNECT_SWITCH_FAILBACK)
 			vhba_notify_switch(VCONNECT_EVENT_SWITCH_FAILED, sess,
 					   cause, sess->where, ret, 0, 0);
@@ -336,42 +339,69 @@ int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
 			NL_SET_ERR_MSG_MOD(extack, "login on the new datapath failed; the session stays where it was");
 			break;
 		}
+		vhba_session_put(sess);
 	}
-	mutex_unlock(&vhba->mutex);
+	if (!ret)
+		WRITE_ONCE(vhba->policy, policy);
 	return ret;
 }
 
 /* ---- failback: vHBAs that prefer offload move there when they can ---- */
 
+/*
+ * The listed vHBAs, each with a reference to its host, so that the
+ * caller can switch them without vhba_mutex. NULL when there are none
+ * or no memory (failback then waits for the next freed function).
+ */
+static struct vhba **vhba_list_get(unsigned int *nr)
+{
+	struct vhba **all, *vhba;
+	unsigned int n = 0;
+
+	mutex_lock(&vhba_mutex);
+	list_for_each_entry(vhba, &vhba_list, node)
+		n++;
+	all = n ? kmalloc_array(n, sizeof(*all), GFP_KERNEL) : NULL;
+	*nr = 0;
+	if (all) {
+		list_for_each_entry(vhba, &vhba_list, node)
+			if (!vhba->removing && scsi_host_get(vhba->shost))
+				all[(*nr)++] = vhba;
+	}
+	mutex_unlock(&vhba_mutex);
+	return all;
+}
+
 static void vhba_rebalance_work_fn(struct work_struct *work)
 {
 	struct vhba_session *sess;
-	struct vhba *vhba;
-	unsigned int i;
-	int ret;
+	struct vhba **all;
+	unsigned int i, j, n;
+	int ret = 0;
 
-	mutex_lock(&vhba_mutex);
-	list_for_each_entry(vhba, &vhba_list, node) {
-		if (vhba->removing)
-			continue;
+	all = vhba_list_get(&n);
+	for (i = 0; i < n; i++) {
+		struct vhba *vhba = all[i];
+
 		/* Sessions waiting for a function try again now. */
-		mutex_lock(&vhba->mutex);
-		for (i = 0; i < VHBA_MAX_TARGETS; i++) {
-			sess = rcu_dereference_protected(vhba->sessions[i],
-							 lockdep_is_held(&vhba->mutex));
-			if (sess && (READ_ONCE(sess->state) == VCONNECT_SESSION_RECOVERING ||
-				     READ_ONCE(sess->state) == VCONNECT_SESSION_FAILED))
-				mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+		for (j = 0; j < VHBA_MAX_TARGETS; j++) {
+			sess = vhba_session_get(vhba, j);
+			if (!sess)
+				continue;
+			if (READ_ONCE(sess->state) == VCONNECT_SESSION_RECOVERING ||
+			    READ_ONCE(sess->state) == VCONNECT_SESSION_FAILED)
+				vhba_session_kick_recovery(sess);
+			vhba_session_put(sess);
 		}
-		mutex_unlock(&vhba->mutex);
-		if (vhba->policy != VCONNECT_POLICY_PREFER_OFFLOAD)
-			continue;
-		ret = vhba_switch(vhba, VCONNECT_DATAPATH_OFFLOAD,
-				  VCONNECT_SWITCH_FAILBACK, NULL);
-		if (ret == -ENOSPC || ret == -ENODEV)
-			break;		/* nothing more to be had */
+		/* Until one finds nothing more to be had. */
+		if (ret != -ENOSPC && ret != -ENODEV &&
+		    READ_ONCE(vhba->policy) == VCONNECT_POLICY_PREFER_OFFLOAD)
+			ret = vhba_switch(vhba, VCONNECT_DATAPATH_OFFLOAD,
+					  VCONNECT_POLICY_PREFER_OFFLOAD,
+					  VCONNECT_SWITCH_FAILBACK, NULL);
+		scsi_host_put(vhba->shost);
 	}
-	mutex_unlock(&vhba_mutex);
+	kfree(all);
 }
 
 static DECLARE_WORK(vhba_rebalance_work, vhba_rebalance_work_fn);

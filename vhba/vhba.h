@@ -18,6 +18,13 @@
  *
  * Lock order: vhba_mutex -> vhba->mutex -> sess->mutex -> sess->lock.
  * queuecommand takes no mutex: rcu_read_lock() only.
+ * vhba_mutex and vhba->mutex are held only for lookups and updates of the
+ * lists, never across a login, a SCSI command (a scan), device removal or
+ * a switch: those wait for commands that the error handler may own, and
+ * the error handler takes only sess->mutex (task management, bounded by
+ * what holds it: a login, a switch's drain). Who sleeps on a vHBA or a
+ * session without those mutexes holds a reference: scsi_host_get() on the
+ * Scsi_Host, vhba_session_get() on a session.
  */
 #ifndef _VHBA_H
 #define _VHBA_H
@@ -123,9 +130,12 @@ struct vhba {
 						 * READ_ONCE by logins
 						 */
 
-	struct mutex mutex;		/* sessions[] updates */
+	struct mutex mutex;		/* sessions[] updates, removing */
 	struct vhba_session __rcu *sessions[VHBA_MAX_TARGETS];
-	bool removing;
+	bool removing;			/* claimed by vhba_claim_removal(): not
+					 * found by name, takes no new session;
+					 * set under vhba_mutex and mutex
+					 */
 };
 
 /* Everything VHBA_NEW carries, validated by netlink.c. */
@@ -180,8 +190,11 @@ struct vconnect_backend *vhba_backend_get_discovery(void);
 /* host.c */
 struct vhba *vhba_create(const struct vhba_config *cfg,
 			 struct netlink_ext_ack *extack);
+bool vhba_claim_removal(struct vhba *vhba);
 void vhba_destroy(struct vhba *vhba);
 struct vhba_session *vhba_session_by_id(struct vhba *vhba, unsigned int id);
+struct vhba_session *vhba_session_get(struct vhba *vhba, unsigned int id);
+void vhba_session_put(struct vhba_session *sess);
 
 /* session.c */
 struct vhba_session *vhba_session_create(struct vhba *vhba, const char *target,
@@ -196,6 +209,7 @@ void vhba_session_destroy(struct vhba_session *sess);
 int vhba_session_queue(struct vhba_session *sess, struct scsi_cmnd *sc);
 int vhba_session_wait_ready(struct vhba_session *sess);
 int vhba_session_reinstate(struct vhba_session *sess);
+void vhba_session_kick_recovery(struct vhba_session *sess);
 bool vhba_session_recovering(struct vhba_session *sess);
 const char *vhba_state_name(enum vconnect_session_state state);
 void vhba_session_evacuate_backend(struct vconnect_backend *be);
@@ -218,6 +232,7 @@ extern const struct vconnect_session_owner_ops vhba_owner_ops;
 
 /* switch.c */
 int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
+		enum vconnect_backend_policy policy,
 		enum vconnect_switch_cause cause, struct netlink_ext_ack *extack);
 enum vconnect_switch_cause vhba_switch_cause(int err);
 void vhba_switch_cancel(void);
