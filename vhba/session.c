@@ -372,6 +372,7 @@ void vhba_session_describe(struct vhba_session *sess,
  */
 int vhba_session_open_be(struct vhba_session *sess,
 			 struct vconnect_backend *backend, const u8 *isid,
+			 const struct sockaddr_storage *first,
 			 struct vconnect_session_info *info,
 			 struct vconnect_be_session **bep)
 {
@@ -380,9 +381,9 @@ int vhba_session_open_be(struct vhba_session *sess,
 	unsigned int i;
 
 	vhba_session_fill_desc(sess, isid, &desc);
-	for (i = 0; i < sess->nr_portals; i++) {
+	for (i = first ? 0 : 1; i <= sess->nr_portals; i++) {
 		memset(info, 0, sizeof(*info));
-		desc.portal = sess->portals[i];
+		desc.portal = i ? sess->portals[i - 1] : *first;
 		be = backend->ops->open(&desc, &vhba_owner_ops, sess, info);
 		if (!IS_ERR(be))
 			break;
@@ -397,6 +398,41 @@ int vhba_session_open_be(struct vhba_session *sess,
 		return PTR_ERR(be);
 	*bep = be;
 	return 0;
+}
+
+/*
+ * After a recovery's login: the lost session's tasks may still run on the
+ * target unless the login reinstated it, and only a login to the same
+ * target portal group does that (a session is named by initiator name,
+ * ISID and portal group, RFC 7143 section 4.4.3). In another group, abort
+ * them by a LUN RESET of each of the target's LUNs through the new
+ * session before it carries anything: that ends every task on the LUN
+ * whichever nexus sent it (SAM-5 5.11).
+ */
+static int vhba_session_fence_lost(struct vhba_session *sess,
+				   struct vconnect_be_session *be,
+				   const struct vconnect_session_info *info)
+{
+	struct scsi_device *sdev;
+	unsigned int n = 0;
+	int ret = 0;
+
+	lockdep_assert_held(&sess->mutex);
+	if (info->target_portal_group_tag != sess->lost_tpgt) {
+		shost_for_each_device(sdev, sess->vhba->shost) {
+			if (sdev->channel || sdev->id != sess->id || ret)
+				continue;
+			ret = be->backend->ops->lun_reset(be, sdev->lun);
+			n++;
+		}
+		shost_printk(KERN_INFO, sess->vhba->shost,
+			     "session to %s: logged in to portal group %u, not %u: fencing the lost session by LUN reset of %u LUN(s): %s\n",
+			     sess->target_name, info->target_portal_group_tag,
+			     sess->lost_tpgt, n, ret ? "failed" : "done");
+	}
+	if (!ret)
+		sess->fence_lost = false;
+	return ret ? -EXDEV : 0;
 }
 
 /*
@@ -428,7 +464,14 @@ static int vhba_session_try_login(struct vhba_session *sess)
 		backend = vhba_backend_get_kind(order[i]);
 		if (!backend)
 			continue;
-		err = vhba_session_open_be(sess, backend, sess->isid, &info, &be);
+		err = vhba_session_open_be(sess, backend, sess->isid,
+					   sess->fence_lost ? &sess->lost_portal : NULL,
+					   &info, &be);
+		if (!err && sess->fence_lost) {
+			err = vhba_session_fence_lost(sess, be, &info);
+			if (err)
+				backend->ops->close(be, true);
+		}
 		if (!err)
 			break;
 		vhba_backend_put(backend);
@@ -546,6 +589,9 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		spin_lock_bh(&sess->lock);
 		strscpy(sess->lost_where, sess->where, sizeof(sess->lost_where));
 		sess->lost_error = sess->last_error;
+		sess->lost_portal = sess->info.portal;
+		sess->lost_tpgt = sess->info.target_portal_group_tag;
+		sess->fence_lost = true;
 		/* I/O stopped when the failure was reported, not now. */
 		if (!sess->failed_ns)
 			sess->failed_ns = sess->recovery_start_ns;

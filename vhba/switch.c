@@ -214,7 +214,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 	t0 = local_clock();
 	memcpy(isid, sess->isid, VCONNECT_ISID_LEN);
 	isid[VCONNECT_ISID_LEN - 1] ^= VHBA_ISID_PAIR_BIT;
-	ret = vhba_session_open_be(sess, backend, isid, &info, &new);
+	ret = vhba_session_open_be(sess, backend, isid, NULL, &info, &new);
 	if (ret)
 		goto undrain;
 

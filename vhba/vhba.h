@@ -90,6 +90,14 @@ struct vhba_session {
 	char lost_where[VHBA_WHERE_MAX];	/* where it ran when lost */
 	int lost_error;			/* why it was lost */
 	/*
+	 * Recovery: the lost session may still have tasks on the target
+	 * until a login reinstates it (same portal group) or fences it
+	 * (another group). Under mutex.
+	 */
+	bool fence_lost;
+	u16 lost_tpgt;
+	struct sockaddr_storage lost_portal;
+	/*
 	 * The old backend session of a planned switch while it drains, or
 	 * a lost one while recovery logs in again: its failures are ignored.
 	 */
@@ -215,6 +223,7 @@ const char *vhba_state_name(enum vconnect_session_state state);
 void vhba_session_evacuate_backend(struct vconnect_backend *be);
 int vhba_session_open_be(struct vhba_session *sess,
 			 struct vconnect_backend *backend, const u8 *isid,
+			 const struct sockaddr_storage *first,
 			 struct vconnect_session_info *info,
 			 struct vconnect_be_session **bep);
 void vhba_session_fill_desc(struct vhba_session *sess, const u8 *isid,
