@@ -9,6 +9,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
@@ -141,15 +142,19 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 	struct vhba_reset_scope rs = { .lun = sc->device->lun };
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
 	struct vconnect_be_session *be;
+	unsigned int noio;
 	int ret;
 
 	if (vhba_session_wait_ready(sess))
 		return FAILED;
 
+	/* The LUN's writeback waits for this: no I/O from reclaim. */
+	noio = memalloc_noio_save();
 	mutex_lock(&sess->mutex);
 	be = rcu_dereference_protected(sess->be, lockdep_is_held(&sess->mutex));
 	if (!be) {
 		mutex_unlock(&sess->mutex);
+		memalloc_noio_restore(noio);
 		return FAILED;
 	}
 	switch (tmf) {
@@ -188,6 +193,7 @@ static int vhba_tmf(struct vhba_session *sess, struct scsi_cmnd *sc,
 		break;
 	}
 	mutex_unlock(&sess->mutex);
+	memalloc_noio_restore(noio);
 	if (ret)
 		return FAILED;
 	WRITE_ONCE(cmd->be, NULL);

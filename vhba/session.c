@@ -18,6 +18,7 @@
 #include <linux/delay.h>
 #include <linux/inet.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
@@ -561,8 +562,14 @@ static void vhba_session_recovery_work(struct work_struct *work)
 	struct vconnect_be_session *lost = NULL;
 	struct vconnect_backend *lost_backend;
 	struct vhba *vhba = sess->vhba;
+	unsigned int noio;
 	int ret;
 
+	/*
+	 * No I/O from reclaim: writeback may be waiting for the very LUNs
+	 * this recovers (and the login allocates, down to the socket's).
+	 */
+	noio = memalloc_noio_save();
 	mutex_lock(&sess->mutex);
 	if (sess->state != VCONNECT_SESSION_LOGGED_IN) {
 		/* Recovering or failed already: a new report adds nothing. */
@@ -665,6 +672,7 @@ static void vhba_session_recovery_work(struct work_struct *work)
 			   vhba_retry_delay(sess));
 out:
 	mutex_unlock(&sess->mutex);
+	memalloc_noio_restore(noio);
 }
 
 bool vhba_session_recovering(struct vhba_session *sess)

@@ -25,7 +25,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
+#include <linux/slab.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/mm.h>
 #include <scsi/scsi_host.h>
 
 #include "vhba.h"
@@ -183,7 +185,10 @@ static int vhba_session_switch(struct vhba_session *sess,
 	u8 isid[VCONNECT_ISID_LEN], old_isid[VCONNECT_ISID_LEN];
 	bool drained, old_failed;
 	int ret, fence_err = 0;
+	unsigned int noio;
 
+	/* As recovery: writeback may wait for these LUNs (see session.c). */
+	noio = memalloc_noio_save();
 	mutex_lock(&sess->mutex);
 	if (sess->detaching || sess->state != VCONNECT_SESSION_LOGGED_IN) {
 		ret = -EAGAIN;
@@ -269,6 +274,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 	vhba_notify_switch(VCONNECT_EVENT_SWITCH, sess, cause, from, 0,
 			   stall_us, time_us);
 	mutex_unlock(&sess->mutex);
+	memalloc_noio_restore(noio);
 	return 0;
 
 undrain:
@@ -284,6 +290,7 @@ undrain:
 	vhba_backend_put(backend);
 unlock:
 	mutex_unlock(&sess->mutex);
+	memalloc_noio_restore(noio);
 	return ret;
 }
 
