@@ -12,8 +12,8 @@
 #include "vhba.h"
 
 /*
- * Registered backends. Its own lock, because selection happens during a
- * login, under vhba_mutex (lock order: vhba_mutex -> vhba_backend_lock).
+ * Registered backends. Its own lock, innermost: taken during a login,
+ * under sess->mutex.
  */
 static LIST_HEAD(vhba_backends);
 static DEFINE_MUTEX(vhba_backend_lock);
@@ -51,17 +51,16 @@ EXPORT_SYMBOL_GPL(vconnect_backend_register);
  * vconnect_backend_unregister - withdraw a datapath
  * @be: a registered backend
  *
- * Sessions still carried by @be are moved off it (they recover on another
- * backend, or wait for one within their replacement timeout).
+ * No session runs on @be by then: each holds a reference to its module
+ * (vhba_backend_get_kind()), so the module cannot be on its way out.
  *
- * Context: process context; sleeps until those sessions are closed.
+ * Context: process context.
  */
 void vconnect_backend_unregister(struct vconnect_backend *be)
 {
 	mutex_lock(&vhba_backend_lock);
 	list_del_init(&be->list);
 	mutex_unlock(&vhba_backend_lock);
-	vhba_session_evacuate_backend(be);
 	pr_info("backend %s unregistered\n", be->name);
 }
 EXPORT_SYMBOL_GPL(vconnect_backend_unregister);

@@ -731,34 +731,6 @@ int vhba_session_reinstate(struct vhba_session *sess)
 	return vhba_session_wait_ready(sess);
 }
 
-/* The backend is going away: move every session off it now. */
-void vhba_session_evacuate_backend(struct vconnect_backend *backend)
-{
-	struct vhba_session *sess;
-	struct vhba *vhba;
-	unsigned int i;
-
-	mutex_lock(&vhba_mutex);
-	list_for_each_entry(vhba, &vhba_list, node) {
-		mutex_lock(&vhba->mutex);
-		for (i = 0; i < VHBA_MAX_TARGETS; i++) {
-			sess = rcu_dereference_protected(vhba->sessions[i],
-							 lockdep_is_held(&vhba->mutex));
-			if (!sess)
-				continue;
-			mutex_lock(&sess->mutex);
-			if (sess->backend == backend) {
-				set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
-				vhba_session_kick_recovery(sess);
-			}
-			mutex_unlock(&sess->mutex);
-			flush_delayed_work(&sess->recovery_work);
-		}
-		mutex_unlock(&vhba->mutex);
-	}
-	mutex_unlock(&vhba_mutex);
-}
-
 /* ---- LUNs ---- */
 
 /* REPORT LUNS allocation: the header and up to 1023 LUNs. */

@@ -16,7 +16,8 @@
  *                          for queuecommand; replaced only by the session's
  *                          own worker (recovery, detach) with sess->mutex held.
  *
- * Lock order: vhba_mutex -> vhba->mutex -> sess->mutex -> sess->lock.
+ * Lock order: vhba_mutex -> vhba->mutex -> sess->mutex -> sess->lock, and
+ * sess->mutex -> vhba_backend_lock (backend.c).
  * queuecommand takes no mutex: rcu_read_lock() only.
  * vhba_mutex and vhba->mutex are held only for lookups and updates of the
  * lists, never across a login, a SCSI command (a scan), device removal or
@@ -220,7 +221,6 @@ int vhba_session_reinstate(struct vhba_session *sess);
 void vhba_session_kick_recovery(struct vhba_session *sess);
 bool vhba_session_recovering(struct vhba_session *sess);
 const char *vhba_state_name(enum vconnect_session_state state);
-void vhba_session_evacuate_backend(struct vconnect_backend *be);
 int vhba_session_open_be(struct vhba_session *sess,
 			 struct vconnect_backend *backend, const u8 *isid,
 			 const struct sockaddr_storage *first,
