@@ -65,9 +65,9 @@ static void __exit vhba_exit(void)
 	struct vhba *vhba;
 
 	/*
-	 * No new requests after this; then remove what exists. No session
-	 * runs (a backend module holds us while it has any), so no worker
-	 * sends events meanwhile.
+	 * No new requests after this, and no events: sessions without a
+	 * backend (waiting for one to recover on) still have workers that
+	 * report. Then remove what exists.
 	 */
 	vhba_netlink_exit();
 	vhba_switch_cancel();

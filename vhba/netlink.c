@@ -15,10 +15,14 @@
 #include "vhba.h"
 
 static struct genl_family vhba_genl_family;
-/* Events go out only while the family is registered. */
+/*
+ * Events go out only while the family is registered: builders and senders
+ * hold the rwsem for reading, vhba_netlink_exit() for writing.
+ */
 static bool vhba_netlink_up;
+static DECLARE_RWSEM(vhba_events_rwsem);
 /* Bumped on every vHBA list change, for consistent dumps. */
-static atomic_t vhba_list_gen;	/* the dump's consistency check */
+static atomic_t vhba_list_gen;
 
 static const struct nla_policy vhba_portal_policy[VCONNECT_A_PORTAL_MAX + 1] = {
 	[VCONNECT_A_PORTAL_ADDR] = NLA_POLICY_MIN_LEN(4),
@@ -982,7 +986,8 @@ static struct genl_family vhba_genl_family __ro_after_init = {
 
 /*
  * An event message with its type, vHBA and (if any) target; NULL when
- * nobody listens or memory is short. Send it with vhba_event_send().
+ * nobody listens or memory is short. Send it with vhba_event_send() or
+ * drop it with vhba_event_cancel(): it holds vhba_events_rwsem till then.
  */
 static struct sk_buff *vhba_event_new(enum vconnect_event ev,
 				      struct vhba *vhba,
@@ -990,27 +995,39 @@ static struct sk_buff *vhba_event_new(enum vconnect_event ev,
 {
 	struct sk_buff *msg;
 
-	if (!READ_ONCE(vhba_netlink_up) ||
+	down_read(&vhba_events_rwsem);
+	if (!vhba_netlink_up ||
 	    !genl_has_listeners(&vhba_genl_family, &init_net, 0))
-		return NULL;
+		goto unlock;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
-		return NULL;
+		goto unlock;
 	*hdrp = genlmsg_put(msg, 0, 0, &vhba_genl_family, 0, VCONNECT_CMD_EVENT);
 	if (!*hdrp ||
 	    nla_put_u32(msg, VCONNECT_A_EVENT_TYPE, ev) ||
 	    nla_put_string(msg, VCONNECT_A_VHBA_NAME, vhba->name) ||
 	    (sess && nla_put_string(msg, VCONNECT_A_TARGET_NAME, sess->target_name))) {
 		nlmsg_free(msg);
-		return NULL;
+		goto unlock;
 	}
 	return msg;
+unlock:
+	up_read(&vhba_events_rwsem);
+	return NULL;
 }
 
 static void vhba_event_send(struct sk_buff *msg, void *hdr)
 {
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&vhba_genl_family, msg, 0, 0, GFP_KERNEL);
+	up_read(&vhba_events_rwsem);
+}
+
+/* An event from vhba_event_new() that will not be sent. */
+static void vhba_event_cancel(struct sk_buff *msg)
+{
+	nlmsg_free(msg);
+	up_read(&vhba_events_rwsem);
 }
 
 /**
@@ -1035,7 +1052,7 @@ void vhba_notify(enum vconnect_event ev, struct vhba *vhba,
 	if ((err && nla_put_s32(msg, VCONNECT_A_EVENT_ERROR, err)) ||
 	    (stall_us && nla_put_u64_64bit(msg, VCONNECT_A_EVENT_STALL_US,
 					   stall_us, VCONNECT_A_PAD))) {
-		nlmsg_free(msg);
+		vhba_event_cancel(msg);
 		return;
 	}
 	vhba_event_send(msg, hdr);
@@ -1071,7 +1088,7 @@ void vhba_notify_switch(enum vconnect_event ev, struct vhba_session *sess,
 			      VCONNECT_A_PAD) ||
 	    nla_put_u64_64bit(msg, VCONNECT_A_SWITCH_TIME_US, time_us,
 			      VCONNECT_A_PAD)) {
-		nlmsg_free(msg);
+		vhba_event_cancel(msg);
 		return;
 	}
 	vhba_event_send(msg, hdr);
@@ -1081,12 +1098,15 @@ int vhba_netlink_init(void)
 {
 	int ret = genl_register_family(&vhba_genl_family);
 
-	WRITE_ONCE(vhba_netlink_up, !ret);
+	vhba_netlink_up = !ret;
 	return ret;
 }
 
 void vhba_netlink_exit(void)
 {
-	WRITE_ONCE(vhba_netlink_up, false);
+	/* No event is being built or sent once we hold it. */
+	down_write(&vhba_events_rwsem);
+	vhba_netlink_up = false;
+	up_write(&vhba_events_rwsem);
 	genl_unregister_family(&vhba_genl_family);
 }
