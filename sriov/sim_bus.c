@@ -300,7 +300,7 @@ static struct vcsim_dev *vcsim_dev_create(unsigned int id, unsigned int total)
 	if (ret)
 		goto err_put_device;
 
-	dev->ddir = debugfs_create_dir(dev_name(&dev->dev), vcsim_debugfs_root);
+	vcsim_debugfs_dev_add(dev);
 	strscpy(dev->pf.name, dev_name(&dev->dev), sizeof(dev->pf.name));
 	dev->pf.dev = &dev->dev;
 	dev->pf.ops = &vcsim_offload_ops;
