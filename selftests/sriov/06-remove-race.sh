@@ -52,15 +52,14 @@ vfs_off() {
 r1_add || fail "r1"
 wait_datapath r1 software 10 || fail "r1 not in software"
 
-rounds=0 hits=0 busy=0 end=$((SECONDS + RACE_SECS))
+rounds=0 hits=0 misses=0 busy=0 end=$((SECONDS + RACE_SECS))
 while [ $SECONDS -lt $end ]; do
 	rounds=$((rounds + 1))
 	case $((rounds % 3)) in
 	1)	# failback onto a VF that is surprise-removed meanwhile
 		echo 1 >"$numvfs" || fail "round $rounds: numvfs 1"
-		if wait_programming; then
-			vc_sim_fault 0 0 remove 0 && hits=$((hits + 1))
-		fi
+		if wait_programming; then hits=$((hits + 1)); else misses=$((misses + 1)); fi
+		vc_sim_fault 0 0 remove 0 || fail "round $rounds: remove"
 		;;
 	2)	# sriov_numvfs 0 just after the VF appeared (failback starting)
 		echo 1 >"$numvfs" || fail "round $rounds: numvfs 1"
@@ -79,15 +78,14 @@ while [ $SECONDS -lt $end ]; do
 		echo 1 >"$numvfs" || fail "round $rounds: numvfs 1"
 		r1_add >add.log 2>&1 &
 		add_pid=$!
-		if wait_programming; then
-			vc_sim_fault 0 0 remove 0 && hits=$((hits + 1))
-		fi
+		if wait_programming; then hits=$((hits + 1)); else misses=$((misses + 1)); fi
+		vc_sim_fault 0 0 remove 0 || fail "round $rounds: remove"
 		wait $add_pid || { cat add.log; fail "round $rounds: attach r1"; }
 		;;
 	esac
 	vfs_off || fail "round $rounds: VFs do not go off, r1 on $(vc_datapath r1)"
 done
-note "$rounds rounds, $hits removals during an assignment, $busy times numvfs 0 refused"
+note "$rounds rounds, $hits removals during an assignment ($misses missed it), $busy times numvfs 0 refused"
 [ $hits -gt 0 ] || fail "no removal hit an assignment"
 [ "$(vc_sess r1 errors)" = 0 ] || fail "$(vc_sess r1 errors) I/O errors"
 vc_unload || fail "unload"
