@@ -89,7 +89,7 @@ enum vcsim_sess_state {
 	VCSIM_SESS_CLOSING,
 };
 
-/* The identity programmed onto a VF, copied. */
+/* The identity programmed onto a VF, copied; zeroed when done (secrets). */
 struct vcsim_identity {
 	bool set;
 	char name[VCONNECT_ISCSI_NAME_MAX];

@@ -119,7 +119,11 @@ ATTRIBUTE_GROUPS(vcsim_vf);
 
 static void vcsim_vf_release(struct kobject *kobj)
 {
-	kfree(kobj_to_vf(kobj));
+	struct vcsim_vf *vf = kobj_to_vf(kobj);
+
+	/* A removed VF is not cleared by vconnect: its CHAP secrets go here. */
+	memzero_explicit(&vf->id, sizeof(vf->id));
+	kfree(vf);
 }
 
 const struct kobj_type vcsim_vf_ktype = {

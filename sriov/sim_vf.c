@@ -109,7 +109,7 @@ static int vcsim_set_identity(struct vconnect_offload_fn *fn,
 		return -EINVAL;
 
 	mutex_lock(&vf->id_mutex);
-	memset(vid, 0, sizeof(*vid));
+	memzero_explicit(vid, sizeof(*vid));	/* the old CHAP secrets too */
 	if (id) {
 		vid->set = true;
 		strscpy(vid->name, id->initiator_name, sizeof(vid->name));
@@ -130,6 +130,13 @@ static int vcsim_set_identity(struct vconnect_offload_fn *fn,
 	if (id)
 		vcsim_slow_fw(vf, "programming the identity");
 	return 0;
+}
+
+/* A session's copy of the identity holds CHAP secrets: zero it first. */
+static void vcsim_sess_free(struct vcsim_sess *sess)
+{
+	memzero_explicit(&sess->id, sizeof(sess->id));
+	kvfree(sess);
 }
 
 static struct vconnect_be_session *
@@ -185,7 +192,7 @@ vcsim_open(struct vconnect_offload_fn *fn,
 		vcsim_info(vf, "login to %s failed (%d), isid %6phN\n",
 			   sess->target, ret, sess->isid);
 		kobject_put(&vf->kobj);
-		kvfree(sess);
+		vcsim_sess_free(sess);
 		return ERR_PTR(ret);
 	}
 	atomic64_inc(&vf->logins);
@@ -322,7 +329,7 @@ static void vcsim_close(struct vconnect_be_session *s, bool logout)
 		   sess->target, prev == VCSIM_SESS_LIVE ?
 		   (logout ? "logged out" : "dropped") : "firmware had lost it",
 		   n);
-	kvfree(sess);
+	vcsim_sess_free(sess);
 	kobject_put(&vf->kobj);
 }
 

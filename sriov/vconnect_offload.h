@@ -67,7 +67,9 @@ struct vconnect_offload_ops {
 	/*
 	 * Program (or with @id NULL, clear) the iSCSI identity of @fn.
 	 * Called before the first session of a vHBA is opened on @fn and
-	 * after its last one is closed. Sleeps.
+	 * after its last one is closed (not after FN_REMOVED). Sleeps.
+	 * Zero every copy of the CHAP secrets when done with it
+	 * (memzero_explicit(), kfree_sensitive()).
 	 */
 	int (*set_identity)(struct vconnect_offload_fn *fn,
 			    const struct vconnect_offload_identity *id);
