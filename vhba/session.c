@@ -656,8 +656,13 @@ void vhba_session_evacuate_backend(struct vconnect_backend *backend)
 
 /* ---- LUNs ---- */
 
-/* REPORT LUNS allocation: the header and up to 1023 LUNs. */
+/*
+ * REPORT LUNS: first the header and up to 1023 LUNs; when the target says
+ * its list is longer, once more with room for all of it, up to the
+ * header and shost->max_lun (16384) LUNs.
+ */
 #define VHBA_REPORT_LUNS_LEN	8192
+#define VHBA_REPORT_LUNS_MAX	(8 + 16384 * 8)
 
 static bool vhba_lun_listed(const u8 *buf, unsigned int n, u64 lun)
 {
@@ -670,6 +675,51 @@ static bool vhba_lun_listed(const u8 *buf, unsigned int n, u64 lun)
 }
 
 /*
+ * The target's whole LUN list through @sdev: the buffer (kvfree() it)
+ * and the number of LUNs in it, or NULL when it could not be read whole.
+ */
+static u8 *vhba_report_luns(struct scsi_device *sdev, unsigned int *nr)
+{
+	unsigned int len = VHBA_REPORT_LUNS_LEN;
+	u8 cdb[12] = { REPORT_LUNS };
+	struct scsi_sense_hdr sshdr;
+	u64 want;
+	int ret, i;
+	u8 *buf;
+
+	for (i = 0; i < 2; i++) {
+		buf = kvzalloc(len, GFP_KERNEL);
+		if (!buf)
+			return NULL;
+		put_unaligned_be32(len, &cdb[6]);
+		ret = scsi_execute_req(sdev, cdb, DMA_FROM_DEVICE, buf, len,
+				       &sshdr, 30 * HZ, 3, NULL);
+		if (ret) {
+			sdev_printk(KERN_INFO, sdev, "REPORT LUNS failed (0x%x), not pruning\n",
+				    ret);
+			break;
+		}
+		want = 8ULL + get_unaligned_be32(buf);
+		if (want <= len) {
+			*nr = (want - 8) / 8;
+			return buf;
+		}
+		kvfree(buf);
+		buf = NULL;
+		if (want > VHBA_REPORT_LUNS_MAX) {
+			sdev_printk(KERN_INFO, sdev, "REPORT LUNS: %llu LUNs, more than %u, not pruning\n",
+				    (want - 8) / 8, (VHBA_REPORT_LUNS_MAX - 8) / 8);
+			return NULL;
+		}
+		len = want;
+	}
+	if (!ret)
+		sdev_printk(KERN_INFO, sdev, "REPORT LUNS: the list grew while it was read, not pruning\n");
+	kvfree(buf);
+	return NULL;
+}
+
+/*
  * The midlayer's scan adds LUNs but never removes them: ask the target
  * (REPORT LUNS through any of its LUNs) and remove the devices of LUNs it
  * no longer reports.
@@ -677,12 +727,9 @@ static bool vhba_lun_listed(const u8 *buf, unsigned int n, u64 lun)
 static void vhba_session_prune_luns(struct vhba_session *sess)
 {
 	struct Scsi_Host *shost = sess->vhba->shost;
-	u8 cdb[12] = { REPORT_LUNS };
 	struct scsi_device *sdev, *probe = NULL;
-	struct scsi_sense_hdr sshdr;
 	unsigned int n;
 	u8 *buf;
-	int ret;
 
 	shost_for_each_device(sdev, shost) {
 		if (sdev->id == sess->id && !probe && !scsi_device_get(sdev))
@@ -690,27 +737,16 @@ static void vhba_session_prune_luns(struct vhba_session *sess)
 	}
 	if (!probe)
 		return;
-	buf = kzalloc(VHBA_REPORT_LUNS_LEN, GFP_KERNEL);
+	buf = vhba_report_luns(probe, &n);
 	if (!buf)
 		goto put;
-	put_unaligned_be32(VHBA_REPORT_LUNS_LEN, &cdb[6]);
-	ret = scsi_execute_req(probe, cdb, DMA_FROM_DEVICE, buf,
-			       VHBA_REPORT_LUNS_LEN, &sshdr, 30 * HZ, 3, NULL);
-	if (ret) {
-		sdev_printk(KERN_INFO, probe, "REPORT LUNS failed (0x%x), not pruning\n",
-			    ret);
-		goto free;
-	}
-	n = min_t(u32, get_unaligned_be32(buf) / 8,
-		  (VHBA_REPORT_LUNS_LEN - 8) / 8);
 	shost_for_each_device(sdev, shost) {
 		if (sdev->id != sess->id || vhba_lun_listed(buf, n, sdev->lun))
 			continue;
 		sdev_printk(KERN_INFO, sdev, "LUN no longer reported, removing\n");
 		scsi_remove_device(sdev);
 	}
-free:
-	kfree(buf);
+	kvfree(buf);
 put:
 	scsi_device_put(probe);
 }

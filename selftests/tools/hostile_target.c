@@ -156,6 +156,7 @@ static struct {
 	const char *log_path;
 	int digest;			/* offer CRC32C */
 	int initial_r2t;		/* our InitialR2T value */
+	unsigned int report_luns;	/* REPORT LUNS entries; 0: LUN 0 only */
 	int verbose;
 } cfg = {
 	.size_mb = 64,
@@ -392,7 +393,7 @@ struct conn {
 	uint32_t dlen;
 	uint8_t *data;			/* OUR_MRDSL + 8 */
 
-	uint8_t small[4096];		/* data of non-RW commands */
+	uint8_t small[16384];		/* data of non-RW commands */
 	struct wtask tasks[MAX_TASKS];
 };
 
@@ -1230,6 +1231,29 @@ static const char *rw_name(uint8_t op)
 	return "?";
 }
 
+/*
+ * REPORT LUNS data: LUN 0, or with --report-luns N, N LUNs with LUN 0
+ * last (1, 2, ..., N-1, 0; 256 and up in flat space addressing), so that
+ * an initiator that reads only part of a long list misses LUN 0.
+ */
+#define REPORT_LUNS_MAX	2040	/* 8 + 8 * 2040 fits c->small */
+
+static uint32_t emu_report_luns(struct conn *c)
+{
+	unsigned int n = cfg.report_luns ? cfg.report_luns : 1;
+	uint8_t *p = c->small + 8;
+
+	memset(c->small, 0, 8 + 8 * n);
+	put32(c->small, 8 * n);
+	for (unsigned int i = 1; i <= n; i++, p += 8) {
+		unsigned int l = i % n;
+
+		p[0] = l < 256 ? 0 : 0x40 | l >> 8;
+		p[1] = l & 0xff;
+	}
+	return 8 + 8 * n;
+}
+
 /* Decode and execute one CDB (writes: only validated here). */
 static void emulate(struct conn *c, const uint8_t *lun, const uint8_t *cdb, struct result *r)
 {
@@ -1301,9 +1325,7 @@ static void emulate(struct conn *c, const uint8_t *lun, const uint8_t *cdb, stru
 			check(r, 5, 0x24, 0);
 			return;
 		}
-		memset(c->small, 0, 16);
-		put32(c->small, 8);
-		n = 16;
+		n = emu_report_luns(c);
 		break;
 	case 0x25:		/* READ CAPACITY(10) */
 		memset(c->small, 0, 8);
@@ -2301,7 +2323,8 @@ static void usage(FILE *f)
 "                      [--fault-linger SECS] [--fault-lba LBA] [--delay-ms MS]\n"
 "                      [--max-logins N] [--redirect HOST[:PORT]]\n"
 "                      [--tmf FUNC=ACTION[,FUNC=ACTION...]]\n"
-"                      [--digest] [--initial-r2t yes|no] [--log FILE] [--verbose]\n"
+"                      [--digest] [--initial-r2t yes|no] [--report-luns N]\n"
+"                      [--log FILE] [--verbose]\n"
 "A minimal iSCSI target with one RAM LUN; with --fault it sends one bad\n"
 "PDU in place of the response to the Nth READ/WRITE of a connection.\n"
 "KIND:");
@@ -2364,6 +2387,7 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "digest", no_argument, NULL, 'd' },
 		{ "initial-r2t", required_argument, NULL, 'r' },
+		{ "report-luns", required_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -2377,7 +2401,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:vh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:N:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l': cfg.listen = optarg; break;
 		case 't': cfg.target = optarg; break;
@@ -2447,6 +2471,11 @@ int main(int argc, char **argv)
 				cfg.initial_r2t = 0;
 			else
 				goto bad;
+			break;
+		case 'N':
+			if (parse_ulong(optarg, REPORT_LUNS_MAX, &v) || !v)
+				goto bad;
+			cfg.report_luns = v;
 			break;
 		case 'v': cfg.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
