@@ -31,6 +31,8 @@
 #define VHBA_NOOP_TIMEOUT_MS	5000
 #define VHBA_RETRY_MIN_MS	200
 #define VHBA_RETRY_MAX_MS	5000
+/* A target's Time2Wait is honoured up to this long (RFC 7143 allows 3600). */
+#define VHBA_TIME2WAIT_MAX_S	30
 
 static const char *const vhba_state_names[] = {
 	[VCONNECT_SESSION_FREE]		= "free",
@@ -103,6 +105,24 @@ static void vhba_session_failed(struct vconnect_be_session *be, int err)
 	mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
 }
 
+/*
+ * The target wants us gone for @secs: recovery logs in again no earlier
+ * (bounded by VHBA_TIME2WAIT_MAX_S). Any context.
+ */
+static void vhba_session_time2wait(struct vhba_session *sess, u64 secs)
+{
+	secs = min_t(u64, secs, VHBA_TIME2WAIT_MAX_S);
+	if (!secs)
+		return;
+	spin_lock_bh(&sess->lock);
+	sess->time2wait_until = jiffies + secs * HZ;
+	sess->time2wait_set = true;
+	spin_unlock_bh(&sess->lock);
+	dev_info_ratelimited(&sess->vhba->shost->shost_gendev,
+			     "session to %s: Time2Wait %llu s before the next login\n",
+			     sess->target_name, secs);
+}
+
 static void vhba_session_event(struct vconnect_be_session *be,
 			       enum vconnect_session_event ev, u64 lun)
 {
@@ -113,8 +133,18 @@ static void vhba_session_event(struct vconnect_be_session *be,
 		queue_work(vhba_wq, &sess->rescan_work);
 		break;
 	case VCONNECT_EV_TARGET_LOGOUT_REQ:
-		/* ERL 0: log in again at once; the target asked us to go. */
+		/*
+		 * ERL 0: the lost session is closed and the same ISID logs in
+		 * again, after DefaultTime2Wait (RFC 7143: the minimum time
+		 * before an explicit or implicit logout and a new login).
+		 */
+		vhba_session_time2wait(sess,
+				       READ_ONCE(sess->info.neg.default_time2wait));
 		vhba_session_failed(be, -ECONNRESET);
+		break;
+	case VCONNECT_EV_TARGET_DROPPING:
+		/* Its Time2Wait (Parameter2); failed() follows. */
+		vhba_session_time2wait(sess, lun);
 		break;
 	case VCONNECT_EV_PARAM_RENEGOTIATE:
 		break;
@@ -480,6 +510,28 @@ static unsigned long vhba_retry_delay(struct vhba_session *sess)
 					VHBA_RETRY_MAX_MS));
 }
 
+/*
+ * How long recovery must still wait before it logs in (the target's
+ * Time2Wait), in *@wait jiffies; false when it may log in now.
+ */
+static bool vhba_session_time2wait_left(struct vhba_session *sess,
+					unsigned long *wait)
+{
+	bool pending = false;
+
+	spin_lock_bh(&sess->lock);
+	if (sess->time2wait_set) {
+		if (time_before(jiffies, sess->time2wait_until)) {
+			*wait = sess->time2wait_until - jiffies;
+			pending = true;
+		} else {
+			sess->time2wait_set = false;
+		}
+	}
+	spin_unlock_bh(&sess->lock);
+	return pending;
+}
+
 static void vhba_session_recovery_work(struct work_struct *work)
 {
 	struct vhba_session *sess = container_of(to_delayed_work(work),
@@ -488,6 +540,7 @@ static void vhba_session_recovery_work(struct work_struct *work)
 	struct vconnect_be_session *lost = NULL;
 	struct vconnect_backend *lost_backend;
 	struct vhba *vhba = sess->vhba;
+	unsigned long wait = 0;
 	int ret;
 
 	mutex_lock(&sess->mutex);
@@ -538,6 +591,8 @@ static void vhba_session_recovery_work(struct work_struct *work)
 	if (sess->detaching || (sess->state != VCONNECT_SESSION_RECOVERING &&
 				sess->state != VCONNECT_SESSION_FAILED)) {
 		ret = -ECANCELED;
+	} else if (vhba_session_time2wait_left(sess, &wait)) {
+		ret = -EAGAIN;	/* not yet: the target's Time2Wait */
 	} else {
 		ret = vhba_session_try_login(sess);
 	}
@@ -572,7 +627,8 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		}
 		goto out;
 	}
-	sess->last_error = ret;
+	if (ret != -EAGAIN || !wait)
+		sess->last_error = ret;
 	/* Not quick: park the I/O in the block layer until it is back. */
 	if (sess->state == VCONNECT_SESSION_RECOVERING)
 		vhba_session_block(sess);
@@ -586,7 +642,7 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		vhba_notify(VCONNECT_EVENT_RECOVERY_TIMEOUT, vhba, sess, ret, 0);
 	}
 	queue_delayed_work(vhba_wq, &sess->recovery_work,
-			   vhba_retry_delay(sess));
+			   wait ?: vhba_retry_delay(sess));
 out:
 	mutex_unlock(&sess->mutex);
 }

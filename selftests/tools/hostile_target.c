@@ -157,6 +157,7 @@ static struct {
 	int digest;			/* offer CRC32C */
 	int initial_r2t;		/* our InitialR2T value */
 	unsigned int report_luns;	/* REPORT LUNS entries; 0: LUN 0 only */
+	unsigned int async_t2w;		/* async-drop's Time2Wait (Parameter2) */
 	int verbose;
 } cfg = {
 	.size_mb = 64,
@@ -1683,13 +1684,13 @@ static int inject(struct conn *c, const struct cmdctx *x, const struct result *r
 		} else {
 			h[36] = 2;
 			put16(h + 38, c->cid);	/* Parameter1: CID */
-			put16(h + 40, 0);	/* Parameter2: Time2Wait */
+			put16(h + 40, cfg.async_t2w);	/* Parameter2: Time2Wait */
 			put16(h + 42, 0);	/* Parameter3: Time2Retain */
 		}
 		logmsg("fault %s injected on conn %u (itt 0x%x): Async Message event %u %s %s",
 		       fn, c->id, x->itt, h[36],
 		       f == F_ASYNC_LOGOUT ? "(logout requested within 2 s), then the response to" :
-					     "(dropping the connection) instead of the response to",
+					     "(dropping the connection, Time2Wait in Parameter2) instead of the response to",
 		       detail);
 		rc = send_pdu(c, h, NULL, 0, 0);
 		if (rc == 0 && f == F_ASYNC_LOGOUT)
@@ -2324,6 +2325,7 @@ static void usage(FILE *f)
 "                      [--max-logins N] [--redirect HOST[:PORT]]\n"
 "                      [--tmf FUNC=ACTION[,FUNC=ACTION...]]\n"
 "                      [--digest] [--initial-r2t yes|no] [--report-luns N]\n"
+"                      [--async-time2wait SECS]\n"
 "                      [--log FILE] [--verbose]\n"
 "A minimal iSCSI target with one RAM LUN; with --fault it sends one bad\n"
 "PDU in place of the response to the Nth READ/WRITE of a connection.\n"
@@ -2388,6 +2390,7 @@ int main(int argc, char **argv)
 		{ "digest", no_argument, NULL, 'd' },
 		{ "initial-r2t", required_argument, NULL, 'r' },
 		{ "report-luns", required_argument, NULL, 'N' },
+		{ "async-time2wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -2401,7 +2404,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:N:vh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:N:W:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l': cfg.listen = optarg; break;
 		case 't': cfg.target = optarg; break;
@@ -2476,6 +2479,11 @@ int main(int argc, char **argv)
 			if (parse_ulong(optarg, REPORT_LUNS_MAX, &v) || !v)
 				goto bad;
 			cfg.report_luns = v;
+			break;
+		case 'W':
+			if (parse_ulong(optarg, 3600, &v))
+				goto bad;
+			cfg.async_t2w = v;
 			break;
 		case 'v': cfg.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
