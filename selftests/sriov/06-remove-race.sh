@@ -32,8 +32,7 @@ r1_add() {
 # Until vf0's identity is programmed (vconnect is in set_identity(), or
 # just past it) with no session on it yet; 1 if that never happens.
 wait_programming() {
-	local i
-	for i in $(seq 1 250); do
+	for _ in $(seq 1 250); do
 		if [ -n "$(cat "$vf0/initiator_name" 2>/dev/null)" ]; then
 			[ "$(cat "$vf0/sessions" 2>/dev/null)" = 0 ] && return 0
 			return 1

@@ -26,7 +26,7 @@ check() {
 	shift 2
 	"$HT" --listen 127.0.0.1:$PORT --target $TIQN --size-mb 16 \
 		--fault "$fault" --fault-after 5 --fault-count 1 "$@" \
-		--log ht-$fault.log 2>&1 &
+		--log "ht-$fault.log" 2>&1 &
 	ht=$!
 	wait_for "grep -q listening ht-$fault.log" 10 || fail "$fault: target did not start"
 	"$VCTL" vhba add tw initiator "$INAME" || fail "$fault: add"
@@ -35,13 +35,13 @@ check() {
 	fio_verify "$disk" 4M --bs=16k --iodepth=4 || fail "$fault: I/O failed"
 	wait_for "[ \$(vc_sess tw recoveries) -ge 1 ] && [ \$(vc_sess tw state) = logged-in ]" 30 ||
 		fail "$fault: no recovery"
-	grep -E "fault $fault injected|reinstates" ht-$fault.log
+	grep -E "fault $fault injected|reinstates" "ht-$fault.log"
 	# "[   12.345] ..." timestamps: event, then the first login after it.
 	gap=$(awk -v f="fault $fault injected" '
 		function ts(l) { sub(/^\[ */, "", l); return l + 0 }
 		index($0, f) { t = ts($0); seen = 1; next }
 		seen && /login conn .*reinstates/ { printf "%.3f\n", ts($0) - t; exit }
-	' ht-$fault.log)
+	' "ht-$fault.log")
 	[ -n "$gap" ] || fail "$fault: no reinstating login after the event"
 	echo "$fault: logged in again $gap s after the event (wanted >= $wait s)"
 	awk -v g="$gap" -v w="$wait" 'BEGIN { exit !(g >= w) }' ||
