@@ -23,6 +23,7 @@
 
 #include <crypto/hash.h>
 #include <crypto/algapi.h>
+#include <linux/base64.h>
 #include <linux/kernel.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -144,44 +145,25 @@ static int vcsw_chap_md5(struct vcsw_chap *c, u8 id, const u8 *secret,
 	return err;
 }
 
-static int vcsw_b64_val(char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
+/*
+ * Base64 (RFC 4648, with or without '=' padding, as RFC 7143 allows):
+ * the kernel's base64_decode() does the decoding, once the length is
+ * known to fit @max (it has no bound of its own) and padding is only at
+ * the end (it would accept it anywhere).
+ */
 static int vcsw_b64_decode(const char *s, u8 *out, size_t max)
 {
-	size_t len = strlen(s), n = 0, i;
-	u32 acc = 0;
-	int bits = 0;
+	size_t len = strlen(s);
+	int n;
 
 	while (len && s[len - 1] == '=')
 		len--;
-	for (i = 0; i < len; i++) {
-		int v = vcsw_b64_val(s[i]);
-
-		if (v < 0)
-			return -EINVAL;
-		acc = (acc << 6) | v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == max)
-				return -E2BIG;
-			out[n++] = acc >> bits;
-		}
-	}
-	return n;
+	if (!len || memchr(s, '=', len))
+		return -EINVAL;
+	if (len > INT_MAX || len * 6 / 8 > max)
+		return -E2BIG;
+	n = base64_decode(s, len, out);
+	return n < 0 ? -EINVAL : n;
 }
 
 /* Decode a CHAP binary value ("0x..." hex or "0b..." base64). */

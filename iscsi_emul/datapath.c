@@ -1068,9 +1068,13 @@ static int vcsw_rx_async(struct vcsw_conn *conn)
 		return 0;
 	case ISCSI_ASYNC_MSG_DROPPING_CONNECTION:
 	case ISCSI_ASYNC_MSG_DROPPING_ALL_CONNECTIONS:
-		vcsw_info(sess, "target is dropping the %s (event %u)\n",
+		vcsw_info(sess, "target is dropping the %s (event %u), Time2Wait %u s\n",
 			  h->async_event == ISCSI_ASYNC_MSG_DROPPING_CONNECTION ?
-			  "connection" : "session", h->async_event);
+			  "connection" : "session", h->async_event,
+			  be16_to_cpu(h->param2));
+		/* Before the failure, so that the owner waits Time2Wait. */
+		vcsw_event(sess, VCONNECT_EV_TARGET_DROPPING,
+			   be16_to_cpu(h->param2));
 		return -ECONNRESET;
 	case ISCSI_ASYNC_MSG_PARAM_NEGOTIATION:
 		vcsw_event(sess, VCONNECT_EV_PARAM_RENEGOTIATE, lun);

@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -26,10 +27,13 @@ module_param_named(logout_timeout_ms, vcsw_logout_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(logout_timeout_ms,
 		 "How long close() waits for a Logout Response. Default: 2000");
 
-static unsigned int vcsw_initial_cmdsn = 1;
-module_param_named(initial_cmdsn, vcsw_initial_cmdsn, uint, 0644);
-MODULE_PARM_DESC(initial_cmdsn,
-		 "CmdSN of new sessions' logins (tests serial number wrap). Default: 1");
+/*
+ * Test knobs, not ABI: /sys/kernel/debug/vconnect_iscsi/ (root only).
+ *   initial_cmdsn  CmdSN of new sessions' logins (1); a test sets it just
+ *                  below 2^32 to run I/O across the serial number wrap
+ */
+static struct dentry *vcsw_debugfs_dir;
+static u32 vcsw_initial_cmdsn = 1;
 
 /**
  * vcsw_engine_init - set up the protocol engine
@@ -57,6 +61,9 @@ int vcsw_engine_init(void)
 	vcsw_wq = alloc_workqueue("vcsw_tx", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
 	if (!vcsw_wq)
 		return -ENOMEM;
+	vcsw_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_u32("initial_cmdsn", 0600, vcsw_debugfs_dir,
+			   &vcsw_initial_cmdsn);
 	return 0;
 }
 
@@ -67,6 +74,7 @@ int vcsw_engine_init(void)
  */
 void vcsw_engine_exit(void)
 {
+	debugfs_remove_recursive(vcsw_debugfs_dir);
 	destroy_workqueue(vcsw_wq);
 }
 
@@ -115,9 +123,9 @@ struct vcsw_session *vcsw_session_create(const struct vconnect_session_desc *des
 	memcpy(sess->isid, desc->isid, sizeof(sess->isid));
 	spin_lock_init(&sess->sn_lock);
 	mutex_init(&sess->tmf_mutex);
-	sess->cmdsn = vcsw_initial_cmdsn;
-	sess->exp_cmdsn = vcsw_initial_cmdsn;
-	sess->max_cmdsn = vcsw_initial_cmdsn - 1;
+	sess->cmdsn = READ_ONCE(vcsw_initial_cmdsn);
+	sess->exp_cmdsn = sess->cmdsn;
+	sess->max_cmdsn = sess->cmdsn - 1;
 	if (desc->noop_interval_ms) {
 		sess->noop_interval = max(1UL, msecs_to_jiffies(desc->noop_interval_ms));
 		sess->noop_timeout = max(1UL, msecs_to_jiffies(desc->noop_timeout_ms ?:

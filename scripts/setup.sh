@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # scripts/setup.sh: install the Debian packages vconnect needs to build and
-# to run its tests (see /work/shared/ENVIRONMENT.md and selftests/README.rst).
+# to run its tests (see README.md and selftests/README.rst).
 # Idempotent: installs only what is missing, and does nothing when all of
 # it is present.
 

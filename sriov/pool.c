@@ -5,6 +5,24 @@
  * vHBA sessions are assigned a function here. A function is held by one
  * vHBA (its identity is programmed on it) for as long as that vHBA has a
  * session on it; the vHBA's other sessions share it.
+ *
+ * Lifetime of a function (struct vconnect_offload_fn): the driver adds it
+ * and removes it; in between, references to it are held by
+ *   - the pool lists (pf->fns), under vco_pool_mutex;
+ *   - an assignment in progress: vco_fn_assign() holds vco_pool_mutex
+ *     from choosing the function, through set_identity() (which sleeps),
+ *     until the session is counted in fn->nr_sessions;
+ *   - each counted session (vco_open() until vco_fn_release() in
+ *     vco_close() or on a failed open), one count in fn->nr_sessions.
+ * vconnect_offload_fn_remove() therefore first marks the function
+ * removing under vco_pool_mutex: taking the mutex waits for an assignment
+ * in progress (whose session is counted by then), and no assignment
+ * chooses a removing function afterwards. Then it waits until
+ * nr_sessions is 0, takes vco_pool_mutex once more (the last
+ * vco_fn_release() may still be waking it up under the mutex), unlinks
+ * and frees the function. Checking "gone" alone is not enough: a driver
+ * sets it from vconnect_offload_fn_event() without the pool lock, while
+ * an assignment may already have chosen the function.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,7 +50,7 @@ bool vco_fn_usable(const struct vconnect_offload_fn *fn)
 
 static const char *vco_fn_state_name(const struct vconnect_offload_fn *fn)
 {
-	if (fn->gone)
+	if (fn->gone || fn->removing)
 		return "removed";
 	if (fn->resetting)
 		return "resetting";
@@ -168,7 +186,8 @@ EXPORT_SYMBOL_GPL(vconnect_offload_fn_add);
  * @fn: from vconnect_offload_fn_add()
  *
  * Sessions on @fn are failed (their vHBAs recover on another function or
- * the software datapath); returns once they are all closed, and frees @fn.
+ * the software datapath); an assignment of @fn in progress finishes and
+ * its login fails; returns once all are closed, and frees @fn.
  *
  * Context: process context; sleeps.
  */
@@ -176,9 +195,14 @@ void vconnect_offload_fn_remove(struct vconnect_offload_fn *fn)
 {
 	if (!READ_ONCE(fn->gone))
 		vconnect_offload_fn_event(fn, VCONNECT_OFFLOAD_FN_REMOVED);
+	/* Waits for an assignment in progress; none starts after this. */
+	mutex_lock(&vco_pool_mutex);
+	fn->removing = true;
+	mutex_unlock(&vco_pool_mutex);
 	wait_event(fn->idle_wq, !READ_ONCE(fn->nr_sessions));
 
 	mutex_lock(&vco_pool_mutex);
+	WARN_ON_ONCE(fn->nr_sessions);
 	list_del(&fn->node);
 	mutex_unlock(&vco_pool_mutex);
 	pr_info("%s/vf%u: offload function removed\n", fn->pf->name, fn->index);
@@ -280,7 +304,8 @@ static struct vconnect_offload_fn *vco_fn_best_free(void)
 
 	list_for_each_entry(pf, &vco_pfs, node) {
 		list_for_each_entry(fn, &pf->fns, node) {
-			if (fn->assign_tried || fn->holder[0] || !vco_fn_usable(fn))
+			if (fn->assign_tried || fn->holder[0] || fn->removing ||
+			    !vco_fn_usable(fn))
 				continue;
 			rank = vco_fn_fault_age_rank(fn);
 			if (rank < best_rank) {
@@ -295,7 +320,9 @@ static struct vconnect_offload_fn *vco_fn_best_free(void)
 /*
  * A function for a session of vHBA @holder: the one it already holds, or
  * a free one (programmed with @id). Returns it with nr_sessions counted,
- * or ERR_PTR(-ENOSPC) when none is assignable.
+ * or ERR_PTR(-ENOSPC) when none is assignable. vco_pool_mutex is held
+ * from the choice to the count: that is what keeps a removal out (see
+ * the top of this file).
  */
 struct vconnect_offload_fn *vco_fn_assign(const char *holder,
 					  const struct vconnect_offload_identity *id)
@@ -309,7 +336,8 @@ struct vconnect_offload_fn *vco_fn_assign(const char *holder,
 		list_for_each_entry(fn, &pf->fns, node) {
 			fn->assign_tried = false;
 			if (!found && !strcmp(fn->holder, holder) &&
-			    vco_fn_usable(fn) && !vco_fn_fault_age_rank(fn))
+			    !fn->removing && vco_fn_usable(fn) &&
+			    !vco_fn_fault_age_rank(fn))
 				found = fn;
 		}
 	}

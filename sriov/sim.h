@@ -89,7 +89,7 @@ enum vcsim_sess_state {
 	VCSIM_SESS_CLOSING,
 };
 
-/* The identity programmed onto a VF, copied. */
+/* The identity programmed onto a VF, copied; zeroed when done (secrets). */
 struct vcsim_identity {
 	bool set;
 	char name[VCONNECT_ISCSI_NAME_MAX];
@@ -176,6 +176,7 @@ struct vcsim_vf {
 	bool gone;			/* surprise-removed */
 	bool stopping;			/* being destroyed: no more faults */
 	bool watchdog_off;		/* debugfs: hangs are not detected */
+	bool fn_removed;		/* vconnect_offload_fn_remove() returned */
 
 	struct mutex id_mutex;
 	struct vcsim_identity id;
@@ -227,6 +228,7 @@ struct vcsim_dev {
 	struct vconnect_offload_pf pf;
 	bool pf_registered;
 	struct dentry *ddir;
+	u32 slow_fw_ms;			/* debugfs: firmware takes this longer */
 
 	struct mutex lock;
 	unsigned int num_vfs;
@@ -279,5 +281,7 @@ void vcsim_fw_kick_all(struct vcsim_vf *vf);
 /* sim_debugfs.c */
 void vcsim_debugfs_vf_add(struct vcsim_vf *vf);
 void vcsim_debugfs_vf_del(struct vcsim_vf *vf);
+void vcsim_debugfs_dev_add(struct vcsim_dev *dev);
+void vcsim_slow_fw(struct vcsim_vf *vf, const char *what);
 
 #endif /* _VCSIM_H */

@@ -119,7 +119,11 @@ ATTRIBUTE_GROUPS(vcsim_vf);
 
 static void vcsim_vf_release(struct kobject *kobj)
 {
-	kfree(kobj_to_vf(kobj));
+	struct vcsim_vf *vf = kobj_to_vf(kobj);
+
+	/* A removed VF is not cleared by vconnect: its CHAP secrets go here. */
+	memzero_explicit(&vf->id, sizeof(vf->id));
+	kfree(vf);
 }
 
 const struct kobj_type vcsim_vf_ktype = {
@@ -300,7 +304,7 @@ static struct vcsim_dev *vcsim_dev_create(unsigned int id, unsigned int total)
 	if (ret)
 		goto err_put_device;
 
-	dev->ddir = debugfs_create_dir(dev_name(&dev->dev), vcsim_debugfs_root);
+	vcsim_debugfs_dev_add(dev);
 	strscpy(dev->pf.name, dev_name(&dev->dev), sizeof(dev->pf.name));
 	dev->pf.dev = &dev->dev;
 	dev->pf.ops = &vcsim_offload_ops;

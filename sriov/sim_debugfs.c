@@ -14,10 +14,19 @@
  *   watchdog         0|1 1 (default): a hang is found and ends in a VF
  *                        reset; 0: hangs last as long as asked
  *   status               readable: state and counters
+ *
+ * and /sys/kernel/debug/vconnect_sim/vcsimN/:
+ *
+ *   slow_fw_ms       N   every VF's firmware is slow: programming an
+ *                        identity and each mailbox command take N ms
+ *                        more (0, the default: no delay). Widens the
+ *                        windows between vconnect's pool decisions and
+ *                        the driver's calls, for the pool's race tests.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/seq_file.h>
 
@@ -152,4 +161,21 @@ void vcsim_debugfs_vf_del(struct vcsim_vf *vf)
 {
 	debugfs_remove_recursive(vf->ddir);
 	vf->ddir = NULL;
+}
+
+void vcsim_debugfs_dev_add(struct vcsim_dev *dev)
+{
+	dev->ddir = debugfs_create_dir(dev_name(&dev->dev), vcsim_debugfs_root);
+	debugfs_create_u32("slow_fw_ms", 0600, dev->ddir, &dev->slow_fw_ms);
+}
+
+/* The firmware of @vf takes slow_fw_ms longer for @what (test knob). */
+void vcsim_slow_fw(struct vcsim_vf *vf, const char *what)
+{
+	unsigned int ms = READ_ONCE(vf->dev->slow_fw_ms);
+
+	if (!ms)
+		return;
+	vcsim_info(vf, "slow firmware: %s takes %u ms more\n", what, ms);
+	msleep(ms);
 }

@@ -477,6 +477,7 @@ void vcsim_fw_mbox_work(struct work_struct *work)
 	const struct vconnect_backend_ops *ops = NULL;
 	int ret;
 
+	vcsim_slow_fw(vf, "a mailbox command");
 	/* A hung firmware takes no command; a reset ends the hang. */
 	wait_event(vf->wq, !READ_ONCE(vf->hung) || READ_ONCE(vf->gen) != m->gen);
 	if (m->op != VCSIM_MBOX_LOGIN)

@@ -83,12 +83,25 @@ out:
 
 /* ---- vconnect_offload_ops ---- */
 
+/*
+ * The interface's promise: no op on a function once
+ * vconnect_offload_fn_remove() has returned. A test device says so
+ * loudly when it is broken (the function is freed by then).
+ */
+static void vcsim_check_fn(struct vcsim_vf *vf, const char *op)
+{
+	WARN(READ_ONCE(vf->fn_removed),
+	     "%s: vconnect called %s() after vconnect_offload_fn_remove() returned\n",
+	     vf->name, op);
+}
+
 static int vcsim_set_identity(struct vconnect_offload_fn *fn,
 			      const struct vconnect_offload_identity *id)
 {
 	struct vcsim_vf *vf = fn->drv_priv;
 	struct vcsim_identity *vid = &vf->id;
 
+	vcsim_check_fn(vf, "set_identity");
 	if (id && (!id->initiator_name || !id->initiator_name[0] ||
 		   strlen(id->initiator_name) >= sizeof(vid->name) ||
 		   (id->initiator_alias &&
@@ -96,7 +109,7 @@ static int vcsim_set_identity(struct vconnect_offload_fn *fn,
 		return -EINVAL;
 
 	mutex_lock(&vf->id_mutex);
-	memset(vid, 0, sizeof(*vid));
+	memzero_explicit(vid, sizeof(*vid));	/* the old CHAP secrets too */
 	if (id) {
 		vid->set = true;
 		strscpy(vid->name, id->initiator_name, sizeof(vid->name));
@@ -114,7 +127,16 @@ static int vcsim_set_identity(struct vconnect_offload_fn *fn,
 			   id->initiator_name, vid->has_chap ? ", CHAP" : "");
 	else
 		vcsim_info(vf, "identity cleared\n");
+	if (id)
+		vcsim_slow_fw(vf, "programming the identity");
 	return 0;
+}
+
+/* A session's copy of the identity holds CHAP secrets: zero it first. */
+static void vcsim_sess_free(struct vcsim_sess *sess)
+{
+	memzero_explicit(&sess->id, sizeof(sess->id));
+	kvfree(sess);
 }
 
 static struct vconnect_be_session *
@@ -164,12 +186,13 @@ vcsim_open(struct vconnect_offload_fn *fn,
 	m.desc = desc;
 	m.info = info;
 	ret = vcsim_mbox_run(vf, &m);
+	vcsim_check_fn(vf, "open");
 	if (ret) {
 		atomic64_inc(&vf->login_failures);
 		vcsim_info(vf, "login to %s failed (%d), isid %6phN\n",
 			   sess->target, ret, sess->isid);
 		kobject_put(&vf->kobj);
-		kvfree(sess);
+		vcsim_sess_free(sess);
 		return ERR_PTR(ret);
 	}
 	atomic64_inc(&vf->logins);
@@ -306,7 +329,7 @@ static void vcsim_close(struct vconnect_be_session *s, bool logout)
 		   sess->target, prev == VCSIM_SESS_LIVE ?
 		   (logout ? "logged out" : "dropped") : "firmware had lost it",
 		   n);
-	kvfree(sess);
+	vcsim_sess_free(sess);
 	kobject_put(&vf->kobj);
 }
 
@@ -733,6 +756,7 @@ void vcsim_vf_destroy(struct vcsim_vf *vf)
 
 	vconnect_offload_fn_remove(vf->fn);
 	vf->fn = NULL;
+	WRITE_ONCE(vf->fn_removed, true);
 	if (!wait_event_timeout(vf->wq, !READ_ONCE(vf->nr_sessions), 10 * HZ)) {
 		vcsim_warn(vf, "%u session(s) still open after the function was removed; waiting\n",
 			   READ_ONCE(vf->nr_sessions));

@@ -18,8 +18,10 @@
  *   vconnect_offload_fn_event()   - link down/up, reset, firmware error,
  *                                   ready again, surprise removal
  *   vconnect_offload_fn_remove()  - sessions on it move elsewhere (their
- *                                   vHBAs recover), then it is forgotten;
- *                                   ops may still be called until it returns
+ *                                   vHBAs recover), an assignment in
+ *                                   progress finishes (its open() should
+ *                                   fail), then it is forgotten; ops may
+ *                                   still be called until it returns
  *
  * A driver for a PCI PF calls vconnect_offload_pf_busy() from its
  * sriov_configure() callback and refuses (-EBUSY) to change the number of
@@ -65,7 +67,9 @@ struct vconnect_offload_ops {
 	/*
 	 * Program (or with @id NULL, clear) the iSCSI identity of @fn.
 	 * Called before the first session of a vHBA is opened on @fn and
-	 * after its last one is closed. Sleeps.
+	 * after its last one is closed (not after FN_REMOVED). Sleeps.
+	 * Zero every copy of the CHAP secrets when done with it
+	 * (memzero_explicit(), kfree_sensitive()).
 	 */
 	int (*set_identity)(struct vconnect_offload_fn *fn,
 			    const struct vconnect_offload_identity *id);
@@ -114,6 +118,7 @@ struct vconnect_offload_fn {
 	struct list_head sessions;	/* vHBA sessions on it */
 	char holder[VCONNECT_VHBA_NAME_MAX];	/* vHBA name, "" when free */
 	unsigned int nr_sessions;
+	bool removing;			/* fn_remove() runs: never assigned */
 	bool assign_tried;		/* scratch of the assignment */
 	wait_queue_head_t idle_wq;	/* nr_sessions reached 0 */
 	atomic64_t cmds;		/* commands completed through it */

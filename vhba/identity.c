@@ -11,6 +11,7 @@
 #include <linux/random.h>
 #include <linux/string.h>
 #include <linux/stringhash.h>
+#include <asm/unaligned.h>
 #include <net/netlink.h>
 
 #include "vhba.h"
@@ -121,22 +122,11 @@ int vhba_validate_iscsi_name(const char *iname, struct netlink_ext_ack *extack)
 	return -EINVAL;
 }
 
+/* The 6-byte ISID as the big-endian 48-bit number netlink and sysfs show. */
 u64 vhba_isid_to_u64(const u8 *isid)
 {
-	u64 v = 0;
-	int i;
-
-	for (i = 0; i < VCONNECT_ISID_LEN; i++)
-		v = (v << 8) | isid[i];
-	return v;
-}
-
-static void vhba_u64_to_isid(u64 v, u8 *isid)
-{
-	int i;
-
-	for (i = VCONNECT_ISID_LEN - 1; i >= 0; i--, v >>= 8)
-		isid[i] = v & 0xff;
+	BUILD_BUG_ON(VCONNECT_ISID_LEN != 6);
+	return get_unaligned_be48(isid);
 }
 
 /*
@@ -270,6 +260,6 @@ int vhba_identity_assign(struct vhba *vhba, const struct vhba_config *cfg,
 			return -EBUSY;
 		}
 	}
-	vhba_u64_to_isid(isid, vhba->isid);
+	put_unaligned_be48(isid, vhba->isid);
 	return 0;
 }

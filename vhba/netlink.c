@@ -967,8 +967,18 @@ static const struct genl_ops vhba_genl_ops[] = {
 	},
 };
 
+/*
+ * Events name vHBAs, targets and datapaths: only CAP_NET_ADMIN may join,
+ * like the commands. GENL_MCAST_CAP_NET_ADMIN is a late addition that
+ * stable 6.1 has (Debian's 6.1.192 does); without it anyone may join.
+ */
 static const struct genl_multicast_group vhba_mcgrps[] = {
-	{ .name = VCONNECT_MCGRP_EVENTS, },
+	{
+		.name = VCONNECT_MCGRP_EVENTS,
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
+	},
 };
 
 static struct genl_family vhba_genl_family __ro_after_init = {

@@ -32,6 +32,8 @@
 #define VHBA_NOOP_TIMEOUT_MS	5000
 #define VHBA_RETRY_MIN_MS	200
 #define VHBA_RETRY_MAX_MS	5000
+/* A target's Time2Wait is honoured up to this long (RFC 7143 allows 3600). */
+#define VHBA_TIME2WAIT_MAX_S	30
 
 static const char *const vhba_state_names[] = {
 	[VCONNECT_SESSION_FREE]		= "free",
@@ -104,6 +106,24 @@ static void vhba_session_failed(struct vconnect_be_session *be, int err)
 	mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
 }
 
+/*
+ * The target wants us gone for @secs: recovery logs in again no earlier
+ * (bounded by VHBA_TIME2WAIT_MAX_S). Any context.
+ */
+static void vhba_session_time2wait(struct vhba_session *sess, u64 secs)
+{
+	secs = min_t(u64, secs, VHBA_TIME2WAIT_MAX_S);
+	if (!secs)
+		return;
+	spin_lock_bh(&sess->lock);
+	sess->time2wait_until = jiffies + secs * HZ;
+	sess->time2wait_set = true;
+	spin_unlock_bh(&sess->lock);
+	dev_info_ratelimited(&sess->vhba->shost->shost_gendev,
+			     "session to %s: Time2Wait %llu s before the next login\n",
+			     sess->target_name, secs);
+}
+
 static void vhba_session_event(struct vconnect_be_session *be,
 			       enum vconnect_session_event ev, u64 lun)
 {
@@ -114,8 +134,18 @@ static void vhba_session_event(struct vconnect_be_session *be,
 		queue_work(vhba_wq, &sess->rescan_work);
 		break;
 	case VCONNECT_EV_TARGET_LOGOUT_REQ:
-		/* ERL 0: log in again at once; the target asked us to go. */
+		/*
+		 * ERL 0: the lost session is closed and the same ISID logs in
+		 * again, after DefaultTime2Wait (RFC 7143: the minimum time
+		 * before an explicit or implicit logout and a new login).
+		 */
+		vhba_session_time2wait(sess,
+				       READ_ONCE(sess->info.neg.default_time2wait));
 		vhba_session_failed(be, -ECONNRESET);
+		break;
+	case VCONNECT_EV_TARGET_DROPPING:
+		/* Its Time2Wait (Parameter2); failed() follows. */
+		vhba_session_time2wait(sess, lun);
 		break;
 	case VCONNECT_EV_PARAM_RENEGOTIATE:
 		break;
@@ -554,6 +584,28 @@ static unsigned long vhba_retry_delay(struct vhba_session *sess)
 					VHBA_RETRY_MAX_MS));
 }
 
+/*
+ * How long recovery must still wait before it logs in (the target's
+ * Time2Wait), in *@wait jiffies; false when it may log in now.
+ */
+static bool vhba_session_time2wait_left(struct vhba_session *sess,
+					unsigned long *wait)
+{
+	bool pending = false;
+
+	spin_lock_bh(&sess->lock);
+	if (sess->time2wait_set) {
+		if (time_before(jiffies, sess->time2wait_until)) {
+			*wait = sess->time2wait_until - jiffies;
+			pending = true;
+		} else {
+			sess->time2wait_set = false;
+		}
+	}
+	spin_unlock_bh(&sess->lock);
+	return pending;
+}
+
 static void vhba_session_recovery_work(struct work_struct *work)
 {
 	struct vhba_session *sess = container_of(to_delayed_work(work),
@@ -562,6 +614,7 @@ static void vhba_session_recovery_work(struct work_struct *work)
 	struct vconnect_be_session *lost = NULL;
 	struct vconnect_backend *lost_backend;
 	struct vhba *vhba = sess->vhba;
+	unsigned long wait = 0;
 	unsigned int noio;
 	int ret;
 
@@ -621,6 +674,8 @@ static void vhba_session_recovery_work(struct work_struct *work)
 	if (sess->detaching || (sess->state != VCONNECT_SESSION_RECOVERING &&
 				sess->state != VCONNECT_SESSION_FAILED)) {
 		ret = -ECANCELED;
+	} else if (vhba_session_time2wait_left(sess, &wait)) {
+		ret = -EAGAIN;	/* not yet: the target's Time2Wait */
 	} else {
 		ret = vhba_session_try_login(sess);
 	}
@@ -655,7 +710,8 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		}
 		goto out;
 	}
-	sess->last_error = ret;
+	if (ret != -EAGAIN || !wait)
+		sess->last_error = ret;
 	/* Not quick: park the I/O in the block layer until it is back. */
 	if (sess->state == VCONNECT_SESSION_RECOVERING)
 		vhba_session_block(sess);
@@ -669,7 +725,7 @@ static void vhba_session_recovery_work(struct work_struct *work)
 		vhba_notify(VCONNECT_EVENT_RECOVERY_TIMEOUT, vhba, sess, ret, 0);
 	}
 	queue_delayed_work(vhba_wq, &sess->recovery_work,
-			   vhba_retry_delay(sess));
+			   wait ?: vhba_retry_delay(sess));
 out:
 	mutex_unlock(&sess->mutex);
 	memalloc_noio_restore(noio);
@@ -733,8 +789,13 @@ int vhba_session_reinstate(struct vhba_session *sess)
 
 /* ---- LUNs ---- */
 
-/* REPORT LUNS allocation: the header and up to 1023 LUNs. */
+/*
+ * REPORT LUNS: first the header and up to 1023 LUNs; when the target says
+ * its list is longer, once more with room for all of it, up to the
+ * header and shost->max_lun (16384) LUNs.
+ */
 #define VHBA_REPORT_LUNS_LEN	8192
+#define VHBA_REPORT_LUNS_MAX	(8 + 16384 * 8)
 
 static bool vhba_lun_listed(const u8 *buf, unsigned int n, u64 lun)
 {
@@ -747,6 +808,51 @@ static bool vhba_lun_listed(const u8 *buf, unsigned int n, u64 lun)
 }
 
 /*
+ * The target's whole LUN list through @sdev: the buffer (kvfree() it)
+ * and the number of LUNs in it, or NULL when it could not be read whole.
+ */
+static u8 *vhba_report_luns(struct scsi_device *sdev, unsigned int *nr)
+{
+	unsigned int len = VHBA_REPORT_LUNS_LEN;
+	u8 cdb[12] = { REPORT_LUNS };
+	struct scsi_sense_hdr sshdr;
+	u64 want;
+	int ret, i;
+	u8 *buf;
+
+	for (i = 0; i < 2; i++) {
+		buf = kvzalloc(len, GFP_KERNEL);
+		if (!buf)
+			return NULL;
+		put_unaligned_be32(len, &cdb[6]);
+		ret = scsi_execute_req(sdev, cdb, DMA_FROM_DEVICE, buf, len,
+				       &sshdr, 30 * HZ, 3, NULL);
+		if (ret) {
+			sdev_printk(KERN_INFO, sdev, "REPORT LUNS failed (0x%x), not pruning\n",
+				    ret);
+			break;
+		}
+		want = 8ULL + get_unaligned_be32(buf);
+		if (want <= len) {
+			*nr = (want - 8) / 8;
+			return buf;
+		}
+		kvfree(buf);
+		buf = NULL;
+		if (want > VHBA_REPORT_LUNS_MAX) {
+			sdev_printk(KERN_INFO, sdev, "REPORT LUNS: %llu LUNs, more than %u, not pruning\n",
+				    (want - 8) / 8, (VHBA_REPORT_LUNS_MAX - 8) / 8);
+			return NULL;
+		}
+		len = want;
+	}
+	if (!ret)
+		sdev_printk(KERN_INFO, sdev, "REPORT LUNS: the list grew while it was read, not pruning\n");
+	kvfree(buf);
+	return NULL;
+}
+
+/*
  * The midlayer's scan adds LUNs but never removes them: ask the target
  * (REPORT LUNS through any of its LUNs) and remove the devices of LUNs it
  * no longer reports.
@@ -754,12 +860,9 @@ static bool vhba_lun_listed(const u8 *buf, unsigned int n, u64 lun)
 static void vhba_session_prune_luns(struct vhba_session *sess)
 {
 	struct Scsi_Host *shost = sess->vhba->shost;
-	u8 cdb[12] = { REPORT_LUNS };
 	struct scsi_device *sdev, *probe = NULL;
-	struct scsi_sense_hdr sshdr;
 	unsigned int n;
 	u8 *buf;
-	int ret;
 
 	shost_for_each_device(sdev, shost) {
 		if (sdev->id == sess->id && !probe && !scsi_device_get(sdev))
@@ -767,27 +870,16 @@ static void vhba_session_prune_luns(struct vhba_session *sess)
 	}
 	if (!probe)
 		return;
-	buf = kzalloc(VHBA_REPORT_LUNS_LEN, GFP_KERNEL);
+	buf = vhba_report_luns(probe, &n);
 	if (!buf)
 		goto put;
-	put_unaligned_be32(VHBA_REPORT_LUNS_LEN, &cdb[6]);
-	ret = scsi_execute_req(probe, cdb, DMA_FROM_DEVICE, buf,
-			       VHBA_REPORT_LUNS_LEN, &sshdr, 30 * HZ, 3, NULL);
-	if (ret) {
-		sdev_printk(KERN_INFO, probe, "REPORT LUNS failed (0x%x), not pruning\n",
-			    ret);
-		goto free;
-	}
-	n = min_t(u32, get_unaligned_be32(buf) / 8,
-		  (VHBA_REPORT_LUNS_LEN - 8) / 8);
 	shost_for_each_device(sdev, shost) {
 		if (sdev->id != sess->id || vhba_lun_listed(buf, n, sdev->lun))
 			continue;
 		sdev_printk(KERN_INFO, sdev, "LUN no longer reported, removing\n");
 		scsi_remove_device(sdev);
 	}
-free:
-	kfree(buf);
+	kvfree(buf);
 put:
 	scsi_device_put(probe);
 }

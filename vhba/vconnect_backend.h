@@ -152,6 +152,12 @@ enum vconnect_session_event {
 	VCONNECT_EV_TARGET_LOGOUT_REQ,	/* AsyncEvent 1 */
 	VCONNECT_EV_LUNS_CHANGED,	/* sense REPORTED LUNS DATA HAS CHANGED */
 	VCONNECT_EV_PARAM_RENEGOTIATE,	/* AsyncEvent 4: ignored at ERL 0 */
+	/*
+	 * AsyncEvent 2 or 3: the target drops the connection or session;
+	 * the u64 argument is its Time2Wait (Parameter2) in seconds. The
+	 * backend reports failed() after it.
+	 */
+	VCONNECT_EV_TARGET_DROPPING,
 };
 
 /* Callbacks from a backend to the vHBA that owns the session. */

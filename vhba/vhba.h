@@ -115,6 +115,13 @@ struct vhba_session {
 	wait_queue_head_t state_wq;	/* woken on every state change */
 	u64 recovery_start_ns;
 	unsigned long recovery_deadline;	/* jiffies */
+	/*
+	 * The target asked for a pause before we log in again (Time2Wait
+	 * of an AsyncEvent 1, 2 or 3): no login before this (jiffies), when
+	 * time2wait_set. Set from the event callback, used by recovery.
+	 */
+	unsigned long time2wait_until;
+	bool time2wait_set;
 
 	struct vhba_counters stats;
 	struct vconnect_proto_stats proto_stats;	/* backends count here */

@@ -3,9 +3,10 @@
 # timeout: 180
 #
 # CmdSN serial number arithmetic across 2^32: new sessions start 16 below
-# the wrap (module parameter initial_cmdsn), and verified I/O at queue
-# depth 16 runs across it, against LIO and tgt (each checks the command
-# window in its own way).
+# the wrap (test knob /sys/kernel/debug/vconnect_iscsi/initial_cmdsn,
+# root only; not a module parameter), and verified I/O at queue depth 16
+# runs across it, against LIO and tgt (each checks the command window in
+# its own way).
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 
@@ -13,8 +14,14 @@ require_cmd fio
 INAME=iqn.2026-11.org.example:wrapvm
 export VC_INITIATORS=$INAME
 vc_load || fail "could not load the modules"
-P=/sys/module/vconnect_iscsi/parameters/initial_cmdsn
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+[ ! -e /sys/module/vconnect_iscsi/parameters/initial_cmdsn ] ||
+	fail "initial_cmdsn is still a module parameter"
+P=/sys/kernel/debug/vconnect_iscsi/initial_cmdsn
+[ -e $P ] || fail "no $P"
+[ "$(stat -c %a $P)" = 600 ] || fail "$P has mode $(stat -c %a $P), not 600"
 default=$(cat $P)
+[ "$default" = 1 ] || fail "initial_cmdsn defaults to $default, not 1"
 trap '[ ! -e $P ] || echo "$default" >$P' EXIT
 echo 0xfffffff0 >$P || fail "cannot set initial_cmdsn"
 [ "$(cat $P)" = 4294967280 ] || fail "initial_cmdsn reads $(cat $P)"

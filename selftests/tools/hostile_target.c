@@ -160,6 +160,8 @@ static struct {
 	const char *log_path;
 	int digest;			/* offer CRC32C */
 	int initial_r2t;		/* our InitialR2T value */
+	unsigned int report_luns;	/* REPORT LUNS entries; 0: LUN 0 only */
+	unsigned int async_t2w;		/* async-drop's Time2Wait (Parameter2) */
 	int verbose;
 } cfg = {
 	.size_mb = 64,
@@ -418,7 +420,7 @@ struct conn {
 	uint32_t dlen;
 	uint8_t *data;			/* OUR_MRDSL + 8 */
 
-	uint8_t small[4096];		/* data of non-RW commands */
+	uint8_t small[16384];		/* data of non-RW commands */
 	struct wtask tasks[MAX_TASKS];
 };
 
@@ -1269,6 +1271,29 @@ static const char *rw_name(uint8_t op)
 	return "?";
 }
 
+/*
+ * REPORT LUNS data: LUN 0, or with --report-luns N, N LUNs with LUN 0
+ * last (1, 2, ..., N-1, 0; 256 and up in flat space addressing), so that
+ * an initiator that reads only part of a long list misses LUN 0.
+ */
+#define REPORT_LUNS_MAX	2040	/* 8 + 8 * 2040 fits c->small */
+
+static uint32_t emu_report_luns(struct conn *c)
+{
+	unsigned int n = cfg.report_luns ? cfg.report_luns : 1;
+	uint8_t *p = c->small + 8;
+
+	memset(c->small, 0, 8 + 8 * n);
+	put32(c->small, 8 * n);
+	for (unsigned int i = 1; i <= n; i++, p += 8) {
+		unsigned int l = i % n;
+
+		p[0] = l < 256 ? 0 : 0x40 | l >> 8;
+		p[1] = l & 0xff;
+	}
+	return 8 + 8 * n;
+}
+
 /* Decode and execute one CDB (writes: only validated here). */
 static void emulate(struct conn *c, const uint8_t *lun, const uint8_t *cdb, struct result *r)
 {
@@ -1340,9 +1365,7 @@ static void emulate(struct conn *c, const uint8_t *lun, const uint8_t *cdb, stru
 			check(r, 5, 0x24, 0);
 			return;
 		}
-		memset(c->small, 0, 16);
-		put32(c->small, 8);
-		n = 16;
+		n = emu_report_luns(c);
 		break;
 	case 0x25:		/* READ CAPACITY(10) */
 		memset(c->small, 0, 8);
@@ -1700,13 +1723,13 @@ static int inject(struct conn *c, const struct cmdctx *x, const struct result *r
 		} else {
 			h[36] = 2;
 			put16(h + 38, c->cid);	/* Parameter1: CID */
-			put16(h + 40, 0);	/* Parameter2: Time2Wait */
+			put16(h + 40, cfg.async_t2w);	/* Parameter2: Time2Wait */
 			put16(h + 42, 0);	/* Parameter3: Time2Retain */
 		}
 		logmsg("fault %s injected on conn %u (itt 0x%x): Async Message event %u %s %s",
 		       fn, c->id, x->itt, h[36],
 		       f == F_ASYNC_LOGOUT ? "(logout requested within 2 s), then the response to" :
-					     "(dropping the connection) instead of the response to",
+					     "(dropping the connection, Time2Wait in Parameter2) instead of the response to",
 		       detail);
 		rc = send_pdu(c, h, NULL, 0, 0);
 		if (rc == 0 && f == F_ASYNC_LOGOUT)
@@ -2491,7 +2514,9 @@ static void usage(FILE *f)
 "                      [--fault-linger SECS] [--fault-lba LBA] [--delay-ms MS]\n"
 "                      [--max-logins N] [--redirect HOST[:PORT]]\n"
 "                      [--tmf FUNC=ACTION[,FUNC=ACTION...]]\n"
-"                      [--digest] [--initial-r2t yes|no] [--log FILE] [--verbose]\n"
+"                      [--digest] [--initial-r2t yes|no] [--report-luns N]\n"
+"                      [--async-time2wait SECS]\n"
+"                      [--log FILE] [--verbose]\n"
 "A minimal iSCSI target with one RAM LUN; with --fault it sends one bad\n"
 "PDU in place of the response to the Nth READ/WRITE of a connection;\n"
 "SIGUSR1 adds one fault to the budget; SIGUSR2 stops (and resumes)\n"
@@ -2556,6 +2581,8 @@ int main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "digest", no_argument, NULL, 'd' },
 		{ "initial-r2t", required_argument, NULL, 'r' },
+		{ "report-luns", required_argument, NULL, 'N' },
+		{ "async-time2wait", required_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -2569,7 +2596,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:vh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "l:t:s:f:a:c:g:B:T:D:M:R:L:dr:N:W:vh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l':
 			if (cfg.nlisten == MAX_LISTEN) {
@@ -2645,6 +2672,16 @@ int main(int argc, char **argv)
 				cfg.initial_r2t = 0;
 			else
 				goto bad;
+			break;
+		case 'N':
+			if (parse_ulong(optarg, REPORT_LUNS_MAX, &v) || !v)
+				goto bad;
+			cfg.report_luns = v;
+			break;
+		case 'W':
+			if (parse_ulong(optarg, 3600, &v))
+				goto bad;
+			cfg.async_t2w = v;
 			break;
 		case 'v': cfg.verbose = 1; break;
 		case 'h': usage(stdout); return 0;

@@ -64,6 +64,16 @@ done
 echo "iscsi_stats: $(cd "/sys/class/scsi_host/host$(vc_host vm2)/device/session0/iscsi_stats" &&
 	grep -H . * | tr '\n' ' ')"
 
+# A chosen ISID is what sysfs shows and what the target sees on the wire.
+"$VCTL" vhba add vm3 initiator "$INAME" isid 0x0123456789aa || fail "vhba add vm3"
+[ "$(cat /sys/class/scsi_host/host"$(vc_host vm3)"/vconnect_isid)" = 0123456789aa ] ||
+	fail "vm3 isid reads $(cat /sys/class/scsi_host/host"$(vc_host vm3)"/vconnect_isid)"
+"$VCTL" vhba attach vm3 target "$TARGET_IQN" portal "$TARGET_PORTAL" || fail "attach vm3"
+info=$(cat "/sys/kernel/config/target/iscsi/$TARGET_IQN/tpgt_1/acls/$INAME/info")
+echo "$info"
+grep -q "ISID: 0x01 23 45 67 89 aa" <<<"$info" || fail "LIO did not see ISID 0123456789aa"
+"$VCTL" vhba del vm3 || fail "del vm3"
+
 "$VCTL" vhba detach vm2 target "$TARGET_IQN" || fail "detach failed"
 [ -z "$(vc_disks_now vm2)" ] || fail "disks left after detach"
 "$VCTL" vhba del vm2 || fail "del failed"

@@ -3,7 +3,8 @@
 #
 # Authentication against LIO and tgt: one-way CHAP, mutual CHAP, and
 # clean failures for a wrong secret and a target that proves itself with
-# the wrong mutual secret (no session, no disk, a message that says why).
+# the wrong mutual secret (no session, no disk, a message that says why);
+# mutual CHAP and a wrong secret through a VF of the simulated offload HBA.
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 
@@ -27,6 +28,8 @@ try() {
 		[ $rc = 0 ] || fail "$kind/$case: login failed: $out"
 		disk=$(vc_disks c1 1) || fail "$kind/$case: no disk"
 		fio_verify "$disk" 8M || fail "$kind/$case: I/O failed"
+		[ "$kind" != vf ] || [ "$(vc_datapath c1)" = vcsim0/vf0 ] ||
+			fail "$kind/$case: runs on $(vc_datapath c1), not the VF"
 		;;
 	*)
 		[ $rc != 0 ] || fail "$kind/$case: login succeeded with bad credentials"
@@ -54,4 +57,13 @@ for kind in lio tgt; do
 	try $kind bad-mutual chap "$CHAP_USER" "$CHAP_PASS" mutual "$MUTUAL_USER" wrongmutual12345
 	vc_target_stop $kind chap
 done
+
+# Through a VF of the simulated offload HBA, whose driver keeps its own
+# copies of the secrets (set_identity, each session).
+vc_load_offload || fail "could not load the offload modules"
+vc_sim_new 0 1 || fail "simulated HBA"
+vc_target_start lio chap 1 || fail "lio target (mutual, VF)"
+try vf ok-mutual chap "$CHAP_USER" "$CHAP_PASS" mutual "$MUTUAL_USER" "$MUTUAL_PASS" policy offload
+try vf bad-secret chap "$CHAP_USER" wrongsecret1234 mutual "$MUTUAL_USER" "$MUTUAL_PASS" policy offload
+vc_target_stop lio chap
 vc_unload || fail "unload failed"

@@ -3,11 +3,20 @@
 #
 # Events on the "events" multicast group, as vconnectctl monitor -j shows
 # them: vHBA created, session up, recovery start and done (with the I/O
-# stall) across a target restart, session down, vHBA deleted.
+# stall) across a target restart, session down, vHBA deleted. Only
+# CAP_NET_ADMIN may join the group (the events name vHBAs and targets).
 . "$(dirname "$0")/../lib/guest-lib.sh"
 . "$(dirname "$0")/../lib/vconnect-lib.sh"
 
+require_cmd setpriv
 vc_load || fail "could not load the modules"
+rc=0
+out=$(timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$VCTL" monitor count 1 2>&1) || rc=$?
+echo "unprivileged monitor: exit $rc: $out"
+[ $rc != 124 ] || fail "an unprivileged user joined the events group"
+[ $rc != 0 ] && grep -q "Operation not permitted" <<<"$out" ||
+	fail "the unprivileged monitor did not fail with EPERM"
 INAME=iqn.2026-11.org.example:eventvm
 LIO_ACL_INITIATORS=$INAME lio_start ev 1 16 || fail "LIO"
 

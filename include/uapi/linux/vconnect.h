@@ -3,7 +3,10 @@
  * vconnect generic netlink interface.
  *
  * Family name VCONNECT_GENL_NAME, version VCONNECT_GENL_VERSION. Every
- * command needs CAP_NET_ADMIN. Documentation/netlink/specs/vconnect.yaml is
+ * command needs CAP_NET_ADMIN, and so does joining the events multicast
+ * group on kernels with per-group permissions (GENL_MCAST_CAP_NET_ADMIN;
+ * on older ones any user may join it: see Documentation/admin-guide.rst).
+ * Documentation/netlink/specs/vconnect.yaml is
  * the YNL spec of this family; keep the two in step.
  *
  * VCONNECT_CMD_VHBA_NEW: create a vHBA.
