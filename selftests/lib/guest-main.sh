@@ -132,7 +132,8 @@ run_test() {
 	shift 3
 	local base=$R/tests/${id/\//.} tmp=/tmp/vconnect-test.$i
 	local to expect pid test_rc start secs timed_out=0 left splat cleanup
-	local result reason= leaks= ended
+	local result reason=
+	local leaks='' ended
 
 	to=$(header timeout "$path")
 	[[ $to =~ ^[0-9]+$ ]] || to=$VCONNECT_TIMEOUT
