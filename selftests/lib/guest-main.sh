@@ -68,6 +68,9 @@ scratch_tmpfs /tmp 1777
 scratch_tmpfs /run 0755
 
 modprobe configfs && mount -t configfs none /sys/kernel/config
+# Tests that use debugfs mount it themselves; the runner needs it for
+# kmemleak (the debug kernel).
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 mkdir -p /run/lock/iscsi /var/lib/iscsi /run/vconnect-test
 ip link set lo up
 hostname vconnect-guest
@@ -97,6 +100,26 @@ ktap() {
 	echo "$*" >>$R/results.ktap
 }
 
+# kmemleak (the debug kernel only): after each test, report what became
+# unreferenced during it.  kmemleak reports an object only once it is older
+# than 5 s and its contents did not change since the previous scan, so
+# scan twice with the second at least 5 s after the test ended; "clear"
+# then keeps what was reported (or was already there) from counting again.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+[ -w $KMEMLEAK ] || KMEMLEAK=
+
+# kmemleak_report SINCE: print the unreferenced objects, SINCE being
+# $EPOCHREALTIME when the test ended.
+kmemleak_report() {
+	local wait
+	echo scan >$KMEMLEAK
+	wait=$(awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { w = 5.5 - (a - b); if (w > 0) printf "%.1f", w }')
+	[ -z "$wait" ] || sleep "$wait"
+	echo scan >$KMEMLEAK
+	cat $KMEMLEAK
+	echo clear >$KMEMLEAK
+}
+
 # First value of a "# NAME: value" header in the first 30 lines of $2.
 header() {
 	sed -n "1,30s/^#[[:space:]]*$1:[[:space:]]*\\([^[:space:]]*\\).*/\\1/p" "$2" | head -n 1
@@ -110,9 +133,11 @@ run_test() {
 	local base=$R/tests/${id/\//.} tmp=/tmp/vconnect-test.$i
 	local to expect pid test_rc start secs timed_out=0 left splat cleanup
 	local result reason=
+	local leaks='' ended
 
 	to=$(header timeout "$path")
 	[[ $to =~ ^[0-9]+$ ]] || to=$VCONNECT_TIMEOUT
+	to=$((to * ${VCONNECT_TIMEOUT_SCALE:-1}))
 	expect=$(header expect "$path")
 	mkdir -p "$tmp"
 	local cmd=("$path")
@@ -130,6 +155,7 @@ run_test() {
 	pid=$!
 	wait $pid
 	test_rc=$?
+	ended=$EPOCHREALTIME
 	secs=$(awk -v a="$EPOCHREALTIME" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
 	if { [ $test_rc = 124 ] || [ $test_rc = 137 ]; } &&
 	   awk -v s="$secs" -v t="$to" 'BEGIN { exit !(s >= t) }'; then
@@ -157,8 +183,12 @@ run_test() {
 	)
 	[ -z "$cleanup" ] || printf 'runner cleanup:\n%s\n' "$cleanup" >>"$base.log"
 
+	if [ -n "$KMEMLEAK" ]; then
+		leaks=$(kmemleak_report "$ended")
+		[ -z "$leaks" ] || printf '%s\n' "$leaks" >"$base.kmemleak"
+	fi
 	dmesg_chunk "$base.dmesg" "$id"
-	splat=$(splats "$base.dmesg")
+	splat=$(splats "$base.dmesg"; [ -z "$leaks" ] || printf 'kmemleak:\n%s\n' "$leaks")
 	if [ -n "$splat" ]; then
 		printf '%s\n' "$splat" >"$base.splat"
 		ktap "# $id: kernel splat: $(grep -Em1 "$splat_re" <<<"$splat")"
@@ -207,6 +237,11 @@ run_test() {
 }
 
 mkdir -p $R/tests
+# What boot left unreferenced is not the first test's doing.
+if [ -n "$KMEMLEAK" ]; then
+	kmemleak_report "$EPOCHREALTIME" >$R/boot.kmemleak
+	[ -s $R/boot.kmemleak ] || rm -f $R/boot.kmemleak
+fi
 dmesg_chunk $R/boot.dmesg boot
 boot_splat=$(splats $R/boot.dmesg)
 
