@@ -20,6 +20,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_eh.h>
@@ -396,9 +397,26 @@ void vhba_session_describe(struct vhba_session *sess,
 		strscpy(buf, be->backend->name, len);
 }
 
+static bool vhba_same_portal(const struct sockaddr_storage *a,
+			     const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		       ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr);
+	return false;
+}
+
 /*
  * Log in on @backend with @isid, at @first if given, then over every
- * portal in turn. Fills @info (also on failure, where known) and *@bep.
+ * other portal in turn. Fills @info (also on failure, where known) and *@bep.
  * Does not publish.
  */
 int vhba_session_open_be(struct vhba_session *sess,
@@ -413,6 +431,9 @@ int vhba_session_open_be(struct vhba_session *sess,
 
 	vhba_session_fill_desc(sess, isid, &desc);
 	for (i = first ? 0 : 1; i <= sess->nr_portals; i++) {
+		/* A portal that just failed does not get a second login. */
+		if (i && first && vhba_same_portal(first, &sess->portals[i - 1]))
+			continue;
 		memset(info, 0, sizeof(*info));
 		desc.portal = i ? sess->portals[i - 1] : *first;
 		be = backend->ops->open(&desc, &vhba_owner_ops, sess, info);
