@@ -161,3 +161,28 @@ vc_target_stop() {
 	tgt) tgt_stop "$2" ;;
 	esac
 }
+
+# --- hostile_target's late-write fault -----------------------------------------
+
+# late_write_start HTPID ROUND DISK LBA: arm hostile_target HTPID (log
+# ht.log) for its ROUNDth late write, write a block "OLD round ROUND" at
+# 512-byte block LBA of DISK in the background (pid in LATE_DD_PID) and
+# wait until the target holds it. Leaves "new", the block that should win,
+# in the current directory. Non-zero, with a reason, on failure.
+late_write_start() {
+	local ht=$1 i=$2 disk=$3 lba=$4
+	kill -USR1 "$ht"
+	wait_for "[ \$(grep -c 'one more fault' ht.log) -ge $i ]" 5 ||
+		{ echo "round $i: not armed"; return 1; }
+	vc_block "OLD round $i" >old
+	vc_block "NEW round $i" >new
+	dd if=old of="$disk" bs=4096 seek=$((lba / 8)) count=1 oflag=direct status=none &
+	LATE_DD_PID=$!
+	wait_for "[ \$(grep -c 'fault late-write injected' ht.log) -ge $i ]" 10 ||
+		{ echo "round $i: the write was not held"; return 1; }
+}
+
+# vc_block TEXT: one 4 KiB block of TEXT, padded with dots.
+vc_block() {
+	head -c 4096 < <(printf '%s' "$1"; yes . | tr -d '\n')
+}

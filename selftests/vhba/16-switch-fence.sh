@@ -53,27 +53,15 @@ wait_for "grep -q listening ht.log" 10 || fail "target did not start"
 "$VCTL" vhba attach fv target $TIQN portal 127.0.0.1:$PORT || fail "attach"
 disk=$(vc_disks fv 1) || fail "no disk"
 
-# block TEXT: one 4 KiB block of TEXT, padded.
-block() {
-	head -c 4096 < <(printf '%s' "$1"; yes . | tr -d '\n')
-}
-
 stale=0
 for i in $(seq "$ROUNDS"); do
 	case $(vc_datapath fv) in
 	software) to=offload ;;
 	*) to=software ;;
 	esac
-	kill -USR1 $ht
-	wait_for "[ \$(grep -c 'one more fault' ht.log) -ge $i ]" 5 || fail "round $i: not armed"
-	block "OLD round $i" >old
-	block "NEW round $i" >new
-	dd if=old of="$disk" bs=4096 seek=$((LBA / 8)) count=1 oflag=direct status=none &
-	dd_pid=$!
-	wait_for "[ \$(grep -c 'fault late-write injected' ht.log) -ge $i ]" 10 ||
-		fail "round $i: the write was not held"
+	late_write_start $ht "$i" "$disk" $LBA >why || fail "$(cat why)"
 	"$VCTL" vhba switch fv $to || fail "round $i: switch to $to"
-	wait $dd_pid || fail "round $i: the held write failed"
+	wait $LATE_DD_PID || fail "round $i: the held write failed"
 	dd if=new of="$disk" bs=4096 seek=$((LBA / 8)) count=1 oflag=direct status=none ||
 		fail "round $i: write NEW"
 	# Whatever an unfenced old session still carried lands by now.

@@ -57,10 +57,6 @@ wait_for "[ \"\$(grep -c listening ht.log 2>/dev/null)\" = 2 ]" 10 || fail "targ
 	fail "attach"
 disk=$(vc_disks tp 1) || fail "no disk"
 
-block() {
-	head -c 4096 < <(printf '%s' "$1"; yes . | tr -d '\n')
-}
-
 stale=0
 for i in $(seq $ROUNDS); do
 	cur=$(vc_sess tp portal)
@@ -69,19 +65,12 @@ for i in $(seq $ROUNDS); do
 	"${portal[1]}") g=1 ;;
 	*) fail "round $i: session at '$cur'" ;;
 	esac
-	kill -USR1 $ht
-	wait_for "[ \$(grep -c 'one more fault' ht.log) -ge $i ]" 5 || fail "round $i: not armed"
-	block "OLD round $i" >old
-	block "NEW round $i" >new
-	dd if=old of="$disk" bs=4096 seek=$((LBA / 8)) count=1 oflag=direct status=none &
-	dd_pid=$!
-	wait_for "[ \$(grep -c 'fault late-write injected' ht.log) -ge $i ]" 10 ||
-		fail "round $i: the write was not held"
+	late_write_start $ht "$i" "$disk" $LBA >why || fail "$(cat why)"
 	held_at=$SECONDS
 	ip addr flush dev "${host_if[$g]}"
 	wait_for "[ \$(vc_sess tp recoveries) -ge $i ] && [ \$(vc_sess tp state) = logged-in ]" 60 ||
 		fail "round $i: no recovery through the other portal group"
-	wait $dd_pid || fail "round $i: the held write failed"
+	wait $LATE_DD_PID || fail "round $i: the held write failed"
 	dd if=new of="$disk" bs=4096 seek=$((LBA / 8)) count=1 oflag=direct status=none ||
 		fail "round $i: write NEW"
 	# Past the moment the held write lands by itself, if nothing ended it.
