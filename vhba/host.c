@@ -282,6 +282,16 @@ static int vhba_slave_configure(struct scsi_device *sdev)
 	return 0;
 }
 
+static int vhba_slave_alloc(struct scsi_device *sdev)
+{
+	return vhba_lun_alloc(sdev);
+}
+
+static void vhba_slave_destroy(struct scsi_device *sdev)
+{
+	vhba_lun_free(sdev);
+}
+
 static struct scsi_host_template vhba_sht = {
 	.module			= THIS_MODULE,
 	.name			= "vconnect vHBA",
@@ -294,7 +304,9 @@ static struct scsi_host_template vhba_sht = {
 	.eh_host_reset_handler	= vhba_eh_host_reset,
 	/* The host reset returns once the sessions are logged in again. */
 	.skip_settle_delay	= 1,
+	.slave_alloc		= vhba_slave_alloc,
 	.slave_configure	= vhba_slave_configure,
+	.slave_destroy		= vhba_slave_destroy,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.can_queue		= VHBA_CAN_QUEUE,
 	.this_id		= -1,

@@ -73,6 +73,15 @@ static void vhba_task_done(struct vconnect_be_session *be, struct scsi_cmnd *sc)
 	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
 	unsigned int done = scsi_bufflen(sc) - scsi_get_resid(sc);
 
+	if (unlikely(cmd->exec)) {
+		vhba_exec_done(cmd);
+		return;
+	}
+	if (unlikely(READ_ONCE(sess->pr_moving)) && vhba_pr_met_move(sc)) {
+		/* Not carried out: it goes again, on the nexus that has it. */
+		sc->result = DID_REQUEUE << 16;
+		goto done;
+	}
 	atomic64_inc(&sess->stats.cmds);
 	if (sc->sc_data_direction == DMA_FROM_DEVICE)
 		atomic64_add(done, &sess->stats.read_bytes);
@@ -80,6 +89,7 @@ static void vhba_task_done(struct vconnect_be_session *be, struct scsi_cmnd *sc)
 		atomic64_add(done, &sess->stats.write_bytes);
 	if (host_byte(sc->result) != DID_OK)
 		atomic64_inc(&sess->stats.errors);
+done:
 	WRITE_ONCE(cmd->be, NULL);
 	WRITE_ONCE(cmd->sess, NULL);
 	scsi_done(sc);
@@ -169,6 +179,10 @@ int vhba_session_queue(struct vhba_session *sess, struct scsi_cmnd *sc)
 	enum vconnect_session_state state;
 	int ret;
 
+	if (unlikely(vhba_lun_give_ua(sc))) {
+		scsi_done(sc);
+		return 0;
+	}
 	rcu_read_lock();
 	be = rcu_dereference(sess->be);
 	if (unlikely(!be)) {
@@ -352,6 +366,7 @@ static void vhba_session_close_be(struct vhba_session *sess,
 				  struct vconnect_backend *backend, bool logout)
 {
 	backend->ops->close(be, logout);
+	vhba_exec_free_parked(sess);
 	vhba_backend_put(backend);
 	vhba_session_requeue(sess, be);
 }
@@ -985,6 +1000,7 @@ struct vhba_session *vhba_session_create(struct vhba *vhba, const char *target,
 	memcpy(sess->luns, luns, nr_luns * sizeof(*luns));
 	sess->nr_luns = nr_luns;
 	mutex_init(&sess->mutex);
+	INIT_LIST_HEAD(&sess->exec_orphans);
 	spin_lock_init(&sess->lock);
 	init_waitqueue_head(&sess->state_wq);
 	INIT_DELAYED_WORK(&sess->recovery_work, vhba_session_recovery_work);

@@ -15,9 +15,9 @@
  * The old ISID is never used for a login while its session is active, so
  * the target sees a second I_T nexus, not a session reinstatement that
  * would abort the old session's tasks; except by the fence, which wants
- * exactly that. Persistent reservations belong to the I_T nexus, so
- * registrations made through the old ISID stay with it and end with its
- * logout (see Documentation/vhba-internals.rst).
+ * exactly that. Persistent reservations belong to the I_T nexus: pr.c
+ * carries them to the new one between steps 1 and 2, and lets the old
+ * one's registrations go before its logout.
  *
  * Unplanned switches are recoveries (session.c) that end on another
  * datapath: same ISID (reinstatement is what ERL 0 wants there).
@@ -180,6 +180,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 	struct vconnect_backend *backend, *old_backend;
 	struct vconnect_be_session *old, *new;
 	struct vconnect_session_info info, old_info;
+	struct vhba_exec_ctx new_ctx, old_ctx;
 	char from[VHBA_WHERE_MAX], to[VHBA_WHERE_MAX];
 	u64 t0, t_swap, time_us, stall_us = 0;
 	u8 isid[VCONNECT_ISID_LEN], old_isid[VCONNECT_ISID_LEN];
@@ -222,6 +223,23 @@ static int vhba_session_switch(struct vhba_session *sess,
 	ret = vhba_session_open_be(sess, backend, isid, NULL, &info, &new);
 	if (ret)
 		goto undrain;
+	vhba_exec_ctx_init(&new_ctx, new, NULL);
+	vhba_exec_ctx_init(&old_ctx, old, &sess->draining_failed);
+	ret = vhba_pr_carry(sess, &old_ctx, &new_ctx, sess->isid, isid);
+	if (!ret && new_ctx.broken) {
+		/* It holds a command it did not give back: not to be used. */
+		shost_printk(KERN_ERR, sess->vhba->shost,
+			     "switch of %s: the new session stopped answering while persistent reservations moved to it\n",
+			     sess->target_name);
+		ret = -EIO;
+	}
+	if (ret) {
+		backend->ops->close(new, true);
+		vhba_exec_ctx_release(&new_ctx);
+		/* What the old session did not give back: freed at its close. */
+		vhba_exec_park(sess, &old_ctx);
+		goto undrain;
+	}
 
 	/* Dispatch moves to the new session. */
 	spin_lock_bh(&sess->lock);
@@ -246,6 +264,8 @@ static int vhba_session_switch(struct vhba_session *sess,
 		fence_err = vhba_switch_fence_retry(sess, backend, old_backend,
 						 old_isid, &old_info);
 	old_backend->ops->close(old, drained);
+	vhba_exec_ctx_release(&old_ctx);
+	vhba_exec_free_parked(sess);
 	spin_lock_bh(&sess->lock);
 	sess->draining = NULL;
 	spin_unlock_bh(&sess->lock);
@@ -263,6 +283,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 			     fence_err ? "could not be fenced, its commands failed" :
 				      "fenced, its commands requeued");
 	}
+	WRITE_ONCE(sess->pr_moving, false);
 	vhba_backend_put(old_backend);
 
 	atomic64_inc(&sess->stats.switches);
@@ -278,6 +299,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 	return 0;
 
 undrain:
+	WRITE_ONCE(sess->pr_moving, false);
 	spin_lock_bh(&sess->lock);
 	sess->draining = NULL;
 	old_failed = sess->draining_failed;
@@ -341,6 +363,9 @@ int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
 			break;
 		case -EAGAIN:
 			NL_SET_ERR_MSG_MOD(extack, "a session is not logged in (recovering?); try again");
+			break;
+		case -EOPNOTSUPP:
+			NL_SET_ERR_MSG_MOD(extack, "a persistent reservation registration cannot move to a new I_T nexus (ALL_TG_PT, or a key another nexus shares; see dmesg)");
 			break;
 		default:
 			NL_SET_ERR_MSG_MOD(extack, "login on the new datapath failed; the session stays where it was");

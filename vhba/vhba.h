@@ -38,7 +38,9 @@
 #include <linux/netlink.h>
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
+#include <linux/dma-direction.h>
 #include <scsi/scsi_host.h>
+#include <scsi/scsi_common.h>
 #include <uapi/linux/vconnect.h>
 
 #include "vconnect_backend.h"
@@ -104,6 +106,17 @@ struct vhba_session {
 	 */
 	struct vconnect_be_session *draining;
 	bool draining_failed;
+	/*
+	 * A switch moves persistent reservations (pr.c): a command that
+	 * meets the move (RESERVATION CONFLICT, REGISTRATIONS PREEMPTED)
+	 * is sent again rather than completed.
+	 */
+	bool pr_moving;
+	/*
+	 * vhba's own commands (exec.c) that the published backend session
+	 * did not give back: freed when it is closed. Under mutex.
+	 */
+	struct list_head exec_orphans;
 	u64 failed_ns;			/* when the backend reported failure */
 	int last_error;
 	bool detaching;
@@ -168,10 +181,13 @@ struct vhba_config {
 	enum vconnect_backend_policy policy;
 };
 
+struct vhba_exec;
+
 /* Per-command private data: vhba's part, then the backend's. */
 struct vhba_cmd {
 	struct vhba_session *sess;	/* set while a backend owns it */
 	struct vconnect_be_session *be;	/* which one */
+	struct vhba_exec *exec;		/* vhba's own command (exec.c) */
 	u8 be_priv[VCONNECT_TASK_PRIV_SIZE] __aligned(8);
 };
 
@@ -245,6 +261,35 @@ void vhba_session_fail_held(struct vhba_session *sess,
 unsigned int vhba_session_held_by(struct vhba_session *sess,
 				  struct vconnect_be_session *be);
 extern const struct vconnect_session_owner_ops vhba_owner_ops;
+
+/* exec.c: SCSI commands of vhba's own on a backend session */
+struct vhba_exec_ctx {
+	struct vconnect_be_session *be;
+	const bool *dead;		/* true once be failed; may be NULL */
+	bool broken;			/* a command was not given back */
+	bool own_pr_ua;			/* reservation-move UAs are ours */
+	struct list_head orphans;
+};
+
+void vhba_exec_ctx_init(struct vhba_exec_ctx *ctx,
+			struct vconnect_be_session *be, const bool *dead);
+void vhba_exec_ctx_release(struct vhba_exec_ctx *ctx);
+int vhba_exec(struct vhba_exec_ctx *ctx, struct scsi_device *sdev,
+	      const u8 *cdb, unsigned int cdb_len, enum dma_data_direction dir,
+	      void *buf, unsigned int len, struct scsi_sense_hdr *sshdr);
+void vhba_exec_park(struct vhba_session *sess, struct vhba_exec_ctx *ctx);
+void vhba_exec_free_parked(struct vhba_session *sess);
+void vhba_exec_done(struct vhba_cmd *cmd);
+int vhba_lun_alloc(struct scsi_device *sdev);
+void vhba_lun_free(struct scsi_device *sdev);
+bool vhba_lun_give_ua(struct scsi_cmnd *sc);
+
+/* pr.c */
+int vhba_pr_carry(struct vhba_session *sess, struct vhba_exec_ctx *old_ctx,
+		  struct vhba_exec_ctx *new_ctx, const u8 *old_isid,
+		  const u8 *new_isid);
+bool vhba_pr_met_move(struct scsi_cmnd *sc);
+bool vhba_pr_ua_is_move(const struct scsi_sense_hdr *sshdr);
 
 /* switch.c */
 int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,

@@ -106,7 +106,8 @@ lio_start() {
 		modprobe target_core_iblock || return 1
 		args+=(--block "$LIO_BLOCK")
 	fi
-	mkdir -p "$VC_STATE/lio" /tmp/vconnect-targets
+	# LIO writes its APTPL file there on every PR registration change.
+	mkdir -p "$VC_STATE/lio" /tmp/vconnect-targets /var/target/pr
 	TARGET_IQN=$(target_iqn "$name")
 	TARGET_PORTAL=$ip:$port
 	if [ "${LIO_DEMO:-0}" = 1 ]; then
