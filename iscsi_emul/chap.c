@@ -30,7 +30,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 #define VCSW_CHAP_MD5		5
 #define VCSW_MD5_LEN		16

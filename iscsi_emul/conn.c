@@ -32,7 +32,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 /* Full feature phase RX, further down. */
 static void vcsw_rx_work(struct work_struct *work);

@@ -38,7 +38,7 @@
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_proto.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 #define VCSW_TX_BUDGET		64	/* PDUs per TX work run */
 /*

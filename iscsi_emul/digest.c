@@ -14,7 +14,7 @@
 #include <linux/highmem.h>
 #include <linux/string.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 u32 vcsw_crc(u32 crc, const void *p, size_t len)
 {

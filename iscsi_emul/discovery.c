@@ -20,7 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 #define VCSW_DISC_ROUNDS	1024
 

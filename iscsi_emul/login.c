@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 #define VCSW_LOGIN_ROUNDS	16
 #define VCSW_LOGIN_REDIRECT	1	/* internal: follow TargetAddress */

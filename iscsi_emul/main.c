@@ -8,7 +8,7 @@
 
 #include <linux/module.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 static struct vconnect_backend vcsw_backend;
 

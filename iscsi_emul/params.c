@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 #define VCSW_KEY_NAME_MAX	63	/* RFC 7143 6.1: up to 63 bytes */
 

@@ -17,7 +17,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 struct workqueue_struct *vcsw_wq;
 static atomic_t vcsw_session_ids = ATOMIC_INIT(0);
@@ -28,7 +28,7 @@ MODULE_PARM_DESC(logout_timeout_ms,
 		 "How long close() waits for a Logout Response. Default: 2000");
 
 /*
- * Test knobs, not ABI: /sys/kernel/debug/vconnect_iscsi/ (root only).
+ * Test knobs, not ABI: /sys/kernel/debug/vconnect_software/ (root only).
  *   initial_cmdsn  CmdSN of new sessions' logins (1); a test sets it just
  *                  below 2^32 to run I/O across the serial number wrap
  */

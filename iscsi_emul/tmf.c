@@ -19,7 +19,7 @@
 #include <scsi/scsi_common.h>
 #include <scsi/scsi_device.h>
 
-#include "iscsi_emul.h"
+#include "software.h"
 
 static unsigned int vcsw_tmf_timeout_ms = 10000;
 module_param_named(tmf_timeout_ms, vcsw_tmf_timeout_ms, uint, 0644);

@@ -382,11 +382,11 @@ static struct vconnect_backend *vcsim_fw_engine_get(struct vcsim_vf *vf)
 
 	engine = vconnect_backend_get("software");
 	if (!engine) {
-		request_module("vconnect_iscsi");
+		request_module("vconnect_software");
 		engine = vconnect_backend_get("software");
 	}
 	if (!engine)
-		pr_err("%s: firmware cannot start a session: the software iSCSI engine is not loaded (modprobe vconnect_iscsi)\n",
+		pr_err("%s: firmware cannot start a session: the software iSCSI engine is not loaded (modprobe vconnect_software)\n",
 		       vf->name);
 	return engine;
 }

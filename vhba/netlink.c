@@ -853,7 +853,7 @@ static int vhba_nl_discover(struct sk_buff *skb, struct genl_info *info)
 
 	be = vhba_backend_get_discovery();
 	if (!be) {
-		NL_SET_ERR_MSG_MOD(extack, "no backend that can discover is loaded (modprobe vconnect_iscsi)");
+		NL_SET_ERR_MSG_MOD(extack, "no backend that can discover is loaded (modprobe vconnect_software)");
 		ret = -ENODEV;
 		goto free_chap;
 	}

@@ -585,7 +585,7 @@ int vhba_session_login(struct vhba_session *sess, struct netlink_ext_ack *extack
 		vhba_notify(VCONNECT_EVENT_SESSION_UP, sess->vhba, sess, 0, 0);
 		break;
 	case -ENODEV:
-		NL_SET_ERR_MSG_MOD(extack, "no datapath backend allowed by the vHBA's policy is loaded (modprobe vconnect_iscsi)");
+		NL_SET_ERR_MSG_MOD(extack, "no datapath backend allowed by the vHBA's policy is loaded (modprobe vconnect_software)");
 		break;
 	case -EACCES:
 		NL_SET_ERR_MSG_MOD(extack, "target refused the login: authentication or authorization failed (check ACL and CHAP)");

@@ -29,7 +29,7 @@ INAME=iqn.2026-11.org.example:abvm
 [ $# -ge 1 ] || fail "usage: ab.sh TREE [TREE...] (built vconnect trees)"
 trees=("$@")
 for t in "${trees[@]}"; do
-	for f in vhba/vconnect_vhba.ko iscsi_emul/vconnect_iscsi.ko \
+	for f in vhba/vconnect_vhba.ko iscsi_emul/vconnect_software.ko \
 		userspace/vconnectctl; do
 		[ -e "$t/$f" ] || fail "$t is not built: no $f"
 	done

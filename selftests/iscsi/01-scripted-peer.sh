@@ -56,5 +56,5 @@ fi
 echo "reflected challenge: $out"
 grep -qi "authentication\|permission" <<<"$out" || fail "the refusal does not say why: $out"
 peer_done 3291
-dmesg | grep vconnect_iscsi
+dmesg | grep vconnect_software
 vc_unload || fail "unload failed"

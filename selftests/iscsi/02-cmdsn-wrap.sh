@@ -3,7 +3,7 @@
 # timeout: 180
 #
 # CmdSN serial number arithmetic across 2^32: new sessions start 16 below
-# the wrap (test knob /sys/kernel/debug/vconnect_iscsi/initial_cmdsn,
+# the wrap (test knob /sys/kernel/debug/vconnect_software/initial_cmdsn,
 # root only; not a module parameter), and verified I/O at queue depth 16
 # runs across it, against LIO and tgt (each checks the command window in
 # its own way).
@@ -15,9 +15,9 @@ INAME=iqn.2026-11.org.example:wrapvm
 export VC_INITIATORS=$INAME
 vc_load || fail "could not load the modules"
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
-[ ! -e /sys/module/vconnect_iscsi/parameters/initial_cmdsn ] ||
+[ ! -e /sys/module/vconnect_software/parameters/initial_cmdsn ] ||
 	fail "initial_cmdsn is still a module parameter"
-P=/sys/kernel/debug/vconnect_iscsi/initial_cmdsn
+P=/sys/kernel/debug/vconnect_software/initial_cmdsn
 [ -e $P ] || fail "no $P"
 [ "$(stat -c %a $P)" = 600 ] || fail "$P has mode $(stat -c %a $P), not 600"
 default=$(cat $P)

@@ -468,7 +468,7 @@ vc_reset_all() {
 		done
 		rmmod vconnect_offload_sim 2>/dev/null
 		rmmod vconnect_offload 2>/dev/null
-		rmmod vconnect_iscsi 2>/dev/null
+		rmmod vconnect_software 2>/dev/null
 		rmmod vconnect_vhba 2>&1
 	fi
 	if compgen -G "/sys/class/iscsi_session/session*" >/dev/null; then

@@ -18,8 +18,8 @@ vc_load() {
 	lsmod | grep -q '^vconnect_vhba ' ||
 		insmod "$VC_ROOT/vhba/vconnect_vhba.ko" || return 1
 	if [ "${1:-}" != vhba-only ]; then
-		lsmod | grep -q '^vconnect_iscsi ' ||
-			insmod "$VC_ROOT/iscsi_emul/vconnect_iscsi.ko" || return 1
+		lsmod | grep -q '^vconnect_software ' ||
+			insmod "$VC_ROOT/iscsi_emul/vconnect_software.ko" || return 1
 	fi
 	[ -x "$VCTL" ] || { echo "vconnectctl not built: $VCTL" >&2; return 1; }
 }
@@ -33,7 +33,7 @@ vc_unload() {
 			"$VCTL" vhba del "$n" || rc=1
 		done
 	fi
-	for n in vconnect_offload_sim vconnect_offload vconnect_iscsi vconnect_vhba; do
+	for n in vconnect_offload_sim vconnect_offload vconnect_software vconnect_vhba; do
 		if lsmod | grep -q "^$n "; then
 			rmmod "$n" || rc=1
 		fi

@@ -61,7 +61,7 @@ for fault in $FAULTS; do
 		counted=
 	fi
 	# What the initiator said about the bad PDU (not the routine lines).
-	msg=$(dmesg | tail -n +$((mark + 1)) | grep 'vconnect_iscsi' |
+	msg=$(dmesg | tail -n +$((mark + 1)) | grep 'vconnect_software' |
 		grep -v 'logged in\|closed session\|registered' | head -n 2)
 	[ -n "$msg" ] || fail "$fault: nothing logged about it"
 	echo "$fault: recovered ($rec)$counted, I/O verified; kernel said: $(tr '\n' ' ' <<<"$msg")"

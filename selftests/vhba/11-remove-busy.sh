@@ -20,8 +20,8 @@ disk=$(vc_disks b1 1) || fail "no disk"
 fio_verify "$disk" 32M --iodepth=32 >fio1.log 2>&1 &
 pid=$!
 sleep 2
-if rmmod vconnect_iscsi 2>rmmod.err; then
-	fail "vconnect_iscsi unloaded under a live session"
+if rmmod vconnect_software 2>rmmod.err; then
+	fail "vconnect_software unloaded under a live session"
 fi
 echo "rmmod refused: $(cat rmmod.err)"
 wait $pid || { cat fio1.log; fail "I/O failed after the refused rmmod"; }
@@ -41,7 +41,7 @@ wait $pid && note "fio ended cleanly" || note "fio ended with errors, as expecte
 # vHBAs without sessions go with the module.
 "$VCTL" vhba add b2 initiator "$INAME" || fail "add b2"
 "$VCTL" vhba add b3 wwpn 0x5001405000000b03 || fail "add b3"
-rmmod vconnect_iscsi || fail "rmmod vconnect_iscsi with no sessions"
+rmmod vconnect_software || fail "rmmod vconnect_software with no sessions"
 rmmod vconnect_vhba || fail "rmmod vconnect_vhba with idle vHBAs"
 [ -z "$(vc_names)" ] || fail "vHBAs survived the unload"
 lio_stop busy

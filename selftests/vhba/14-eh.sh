@@ -27,7 +27,7 @@ TIQN=iqn.2026-11.org.example:eh
 PORT=3271
 LBA=8192		# 512-byte block the target withholds the write of
 TMO=5			# the disk's command timeout, seconds
-TMF_PARAM=/sys/module/vconnect_iscsi/parameters/tmf_timeout_ms
+TMF_PARAM=/sys/module/vconnect_software/parameters/tmf_timeout_ms
 tmf_default=$(cat $TMF_PARAM)
 
 # The error handler's steps, as vhba logs them (sdev/shost_printk).

@@ -21,7 +21,7 @@ HOLD=40		# seconds the target hangs in each phase: past REPORT LUNS's
 		# 30 s timeout, so that the error handler runs
 INAME=iqn.2026-11.org.example:hungvm
 OKNAME=iqn.2026-11.org.example:okvm
-TMF=/sys/module/vconnect_iscsi/parameters/tmf_timeout_ms
+TMF=/sys/module/vconnect_software/parameters/tmf_timeout_ms
 
 vc_load || fail "could not load the modules"
 tmf_default=$(cat $TMF)

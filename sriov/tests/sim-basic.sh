@@ -34,7 +34,7 @@ wr() {
 	bash -c "echo '$2' > '$1'"
 }
 
-vc_load || fail "could not load vconnect_vhba/vconnect_iscsi"
+vc_load || fail "could not load vconnect_vhba/vconnect_software"
 vc_load_offload || fail "could not load vconnect_offload/_sim"
 trap 'vc_unload' EXIT
 

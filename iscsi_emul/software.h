@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vconnect software iSCSI datapath: private header.
+ * vconnect software iSCSI datapath (module vconnect_software, backend
+ * "software", prefix vcsw_): private header. The directory keeps the
+ * layout's name, iscsi_emul/: an offload HBA's iSCSI engine, in software.
  *
  * The module is an RFC 7143 initiator on kernel TCP sockets. It has two
  * parts:
@@ -62,8 +64,8 @@
  * conn->lock together with the slot release) lets a TMF wait until a task
  * that just left the table has really been handed back.
  */
-#ifndef _VCSW_ISCSI_EMUL_H
-#define _VCSW_ISCSI_EMUL_H
+#ifndef _VCSW_SOFTWARE_H
+#define _VCSW_SOFTWARE_H
 
 #include <linux/atomic.h>
 #include <linux/completion.h>
@@ -93,7 +95,13 @@ struct task_struct;
 #define VCSW_DEF_LOGIN_TIMEOUT_MS	15000
 #define VCSW_BVEC_BATCH		16
 
-/* ITT layout: bit 31 clear: SCSI task, generation << 16 | slot index. */
+/*
+ * ITT layout: bit 31 clear: SCSI task, generation << 16 | slot index.
+ * Not the blk-mq tag: a slot's generation changes on every reuse, so a
+ * late PDU for an aborted task never matches the next one (a tag is
+ * reused at once), and some tasks have no request at all (vhba's own
+ * commands, vhba/exec.c; the simulated firmware's sessions).
+ */
 #define VCSW_ITT_MGMT		0x80000000u
 #define VCSW_ITT_IDX_MASK	0x0000ffffu
 #define VCSW_ITT_GEN_SHIFT	16
@@ -496,4 +504,4 @@ int vcsw_target_reset(struct vcsw_session *sess);
 int vcsw_discover(const struct vconnect_session_desc *desc,
 		  vconnect_discover_fn fn, void *arg);
 
-#endif /* _VCSW_ISCSI_EMUL_H */
+#endif /* _VCSW_SOFTWARE_H */
