@@ -258,6 +258,7 @@ int vcsim_vf_link_up(struct vcsim_vf *vf);
 int vcsim_vf_reset(struct vcsim_vf *vf);
 int vcsim_vf_hang(struct vcsim_vf *vf, unsigned int ms);
 int vcsim_vf_watchdog_enable(struct vcsim_vf *vf, bool on);
+int vcsim_vf_luns_changed(struct vcsim_vf *vf, unsigned int n);
 int vcsim_vf_surprise_remove(struct vcsim_vf *vf, unsigned int ms);
 void vcsim_slot_remove_work(struct work_struct *work);
 void vcsim_slot_replug_work(struct work_struct *work);

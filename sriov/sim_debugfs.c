@@ -13,6 +13,9 @@
  *                        (0: never)
  *   watchdog         0|1 1 (default): a hang is found and ends in a VF
  *                        reset; 0: hangs last as long as asked
+ *   luns_changed     N   report REPORTED LUNS DATA HAS CHANGED N times
+ *                        (1..1000) on every session of the VF, closing
+ *                        ones included
  *   status               readable: state and counters
  *
  * and /sys/kernel/debug/vconnect_sim/vcsimN/:
@@ -40,6 +43,7 @@ enum vcsim_dbg_ctl {
 	VCSIM_DBG_HANG_MS,
 	VCSIM_DBG_REMOVE,
 	VCSIM_DBG_WATCHDOG,
+	VCSIM_DBG_LUNS_CHANGED,
 	VCSIM_DBG_NR,
 };
 
@@ -51,6 +55,7 @@ static const char *const vcsim_dbg_names[VCSIM_DBG_NR] = {
 	[VCSIM_DBG_HANG_MS]		= "hang_ms",
 	[VCSIM_DBG_REMOVE]		= "remove",
 	[VCSIM_DBG_WATCHDOG]		= "watchdog",
+	[VCSIM_DBG_LUNS_CHANGED]	= "luns_changed",
 };
 
 /*
@@ -100,6 +105,9 @@ static ssize_t vcsim_dbg_write(struct file *file, const char __user *ubuf,
 		break;
 	case VCSIM_DBG_WATCHDOG:
 		ret = vcsim_vf_watchdog_enable(vf, val);
+		break;
+	case VCSIM_DBG_LUNS_CHANGED:
+		ret = vcsim_vf_luns_changed(vf, val);
 		break;
 	default:
 		ret = -EINVAL;

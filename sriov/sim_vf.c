@@ -483,6 +483,28 @@ int vcsim_vf_watchdog_enable(struct vcsim_vf *vf, bool on)
 
 /* ---- faults ---- */
 
+/*
+ * The target changed its LUN inventory (REPORTED LUNS DATA HAS CHANGED):
+ * tell the owner of every session on the VF, @n times, up to the moment
+ * close() unlinks it, as the contract allows.
+ */
+int vcsim_vf_luns_changed(struct vcsim_vf *vf, unsigned int n)
+{
+	struct vcsim_sess *sess;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!n || n > 1000)
+		return -EINVAL;
+	spin_lock_irqsave(&vf->lock, flags);
+	list_for_each_entry(sess, &vf->sessions, node)
+		for (i = 0; i < n; i++)
+			sess->be.owner_ops->event(&sess->be,
+						  VCONNECT_EV_LUNS_CHANGED, 0);
+	spin_unlock_irqrestore(&vf->lock, flags);
+	return 0;
+}
+
 int vcsim_vf_fail_logins(struct vcsim_vf *vf, unsigned int n)
 {
 	atomic_set(&vf->fail_next_login, n);
