@@ -16,8 +16,7 @@
  * the target sees a second I_T nexus, not a session reinstatement that
  * would abort the old session's tasks; except by the fence, which wants
  * exactly that. Persistent reservations belong to the I_T nexus: pr.c
- * carries them to the new one between steps 1 and 2, and lets the old
- * one's registrations go before its logout.
+ * carries them from the old nexus to the new one between steps 1 and 2.
  *
  * Unplanned switches are recoveries (session.c) that end on another
  * datapath: same ISID (reinstatement is what ERL 0 wants there).
