@@ -32,12 +32,15 @@
  * Per LUN (sdev->hostdata): a unit attention that one of our commands
  * met. The target reported it once, to us; the guest must still see it,
  * so the next command the midlayer sends to the LUN gets it instead.
+ * vhba_lun_lock guards it and sdev->hostdata: slave_destroy() frees it
+ * while our commands may still hold a reference to the device.
  */
 struct vhba_lun {
-	spinlock_t lock;
 	bool ua_pending;
 	u8 ua[SCSI_SENSE_BUFFERSIZE];
 };
+
+static DEFINE_SPINLOCK(vhba_lun_lock);
 
 struct vhba_exec {
 	struct scsi_cmnd sc;
@@ -48,6 +51,67 @@ struct vhba_exec {
 	u8 sense[SCSI_SENSE_BUFFERSIZE];
 	u8 data[];			/* the data buffer: the backend's */
 };
+
+int vhba_lun_alloc(struct scsi_device *sdev)
+{
+	struct vhba_lun *lun = kzalloc(sizeof(*lun), GFP_KERNEL);
+
+	if (!lun)
+		return -ENOMEM;
+	sdev->hostdata = lun;
+	return 0;
+}
+
+void vhba_lun_free(struct scsi_device *sdev)
+{
+	struct vhba_lun *lun;
+
+	spin_lock_bh(&vhba_lun_lock);
+	lun = sdev->hostdata;
+	sdev->hostdata = NULL;
+	spin_unlock_bh(&vhba_lun_lock);
+	kfree(lun);
+}
+
+/* Keep the first one until the midlayer's next command takes it. */
+static void vhba_lun_keep_ua(struct scsi_device *sdev, const u8 *sense)
+{
+	struct vhba_lun *lun;
+
+	spin_lock_bh(&vhba_lun_lock);
+	lun = sdev->hostdata;
+	if (lun && !lun->ua_pending) {
+		memcpy(lun->ua, sense, sizeof(lun->ua));
+		lun->ua_pending = true;
+	}
+	spin_unlock_bh(&vhba_lun_lock);
+}
+
+/*
+ * From queuecommand (the device is alive: its queue runs): complete @sc
+ * with the unit attention kept for its LUN, if there is one and @sc is
+ * a command that reports it (SAM-5 5.14: not INQUIRY, REPORT LUNS or
+ * REQUEST SENSE). True when it did.
+ */
+bool vhba_lun_give_ua(struct scsi_cmnd *sc)
+{
+	struct vhba_lun *lun = sc->device->hostdata;
+	bool given = false;
+
+	if (likely(!READ_ONCE(lun->ua_pending)) || sc->cmnd[0] == INQUIRY ||
+	    sc->cmnd[0] == REPORT_LUNS || sc->cmnd[0] == REQUEST_SENSE)
+		return false;
+	spin_lock_bh(&vhba_lun_lock);
+	if (lun->ua_pending) {
+		memcpy(sc->sense_buffer, lun->ua, SCSI_SENSE_BUFFERSIZE);
+		sc->result = SAM_STAT_CHECK_CONDITION;
+		scsi_set_resid(sc, scsi_bufflen(sc));
+		lun->ua_pending = false;
+		given = true;
+	}
+	spin_unlock_bh(&vhba_lun_lock);
+	return given;
+}
 
 /*
  * @dead, if given, becomes true when @be fails: a command on it then
@@ -78,60 +142,6 @@ void vhba_exec_ctx_release(struct vhba_exec_ctx *ctx)
 		list_del(&x->node);
 		kfree(x);
 	}
-}
-
-int vhba_lun_alloc(struct scsi_device *sdev)
-{
-	struct vhba_lun *lun = kzalloc(sizeof(*lun), GFP_KERNEL);
-
-	if (!lun)
-		return -ENOMEM;
-	spin_lock_init(&lun->lock);
-	sdev->hostdata = lun;
-	return 0;
-}
-
-void vhba_lun_free(struct scsi_device *sdev)
-{
-	kfree(sdev->hostdata);
-	sdev->hostdata = NULL;
-}
-
-/* Keep the first one until the midlayer's next command takes it. */
-static void vhba_lun_keep_ua(struct scsi_device *sdev, const u8 *sense)
-{
-	struct vhba_lun *lun = sdev->hostdata;
-
-	spin_lock_bh(&lun->lock);
-	if (!lun->ua_pending) {
-		memcpy(lun->ua, sense, sizeof(lun->ua));
-		lun->ua_pending = true;
-	}
-	spin_unlock_bh(&lun->lock);
-}
-
-/*
- * From queuecommand: complete @sc with the unit attention kept for its
- * LUN, if there is one and @sc is a command that reports it (SAM-5 5.14:
- * not INQUIRY, REPORT LUNS or REQUEST SENSE). True when it did.
- */
-bool vhba_lun_give_ua(struct scsi_cmnd *sc)
-{
-	struct vhba_lun *lun = sc->device->hostdata;
-	bool given = false;
-
-	if (likely(!READ_ONCE(lun->ua_pending)) || sc->cmnd[0] == INQUIRY ||
-	    sc->cmnd[0] == REPORT_LUNS || sc->cmnd[0] == REQUEST_SENSE)
-		return false;
-	spin_lock_bh(&lun->lock);
-	if (lun->ua_pending) {
-		memcpy(sc->sense_buffer, lun->ua, SCSI_SENSE_BUFFERSIZE);
-		sc->result = SAM_STAT_CHECK_CONDITION;
-		lun->ua_pending = false;
-		given = true;
-	}
-	spin_unlock_bh(&lun->lock);
-	return given;
 }
 
 /*
@@ -230,8 +240,11 @@ static int vhba_exec_once(struct vhba_exec_ctx *ctx, struct scsi_device *sdev,
 			vhba_exec_orphan(ctx, x);
 			return -ETIMEDOUT;
 		}
-		ret = -ETIMEDOUT;
-		goto free;
+		if (!completion_done(&x->done)) {
+			ret = -ETIMEDOUT;
+			goto free;
+		}
+		break;			/* it did complete: its result holds */
 	}
 	ret = x->sc.result;
 	if (dir == DMA_FROM_DEVICE && len) {

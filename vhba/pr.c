@@ -25,20 +25,24 @@
  *      attention for the whole initiator name: a TEST UNIT READY on the
  *      new session takes it.
  *
- * Commands the old session still has in flight may then meet RESERVATION
- * CONFLICT or one of those unit attentions: the target did not carry them
- * out, and vhba_task_done() sends them again, on the session that has the
+ * The guest's own PERSISTENT RESERVE commands wait meanwhile. Commands
+ * the old session still has in flight may meet RESERVATION CONFLICT or
+ * one of those unit attentions: the target did not carry them out, and
+ * vhba_task_done() sends them again, on the session that has the
  * registration, until the switch is over (sess->pr_moving).
  *
- * Step 2 can be undone, and the switch fails leaving the old nexus as it
- * was; step 3 cannot, so the LUNs of step 2 go first. A key that another
- * nexus (another initiator, or a third ISID of ours) shares with a
- * reservation holder is not carried: the PREEMPT would remove its
- * registration too, so the switch is refused. So is a registration made
- * with ALL_TG_PT, which one registration cannot carry to every port.
+ * Everything before the first PREEMPT can be undone, and is when a step
+ * fails: the switch then fails and the old nexus keeps what it had. A
+ * key that another nexus (another initiator, or a third ISID of ours)
+ * shares with a reservation holder is not carried: the PREEMPT would
+ * remove its registration too, so the switch is refused. So is a
+ * registration made with ALL_TG_PT, which one registration cannot carry
+ * to every target port. Documentation/vhba-internals.rst has the rest.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/unaligned.h>
@@ -60,10 +64,13 @@ enum {
 	VHBA_PR_TYPE_EA_ALL_REGS	= 0x08,
 };
 
-#define VHBA_PR_STATUS_LEN	4096	/* first try; then what it says */
+#define VHBA_PR_STATUS_LEN	4096	/* first try */
+#define VHBA_PR_QUIESCE_MS	5000	/* the guest's PR commands in flight */
 #define VHBA_PR_STATUS_MAX	65535	/* the CDB's allocation length */
 #define VHBA_PR_OUT_LEN		24	/* basic PR OUT parameter list */
 #define VHBA_PR_DESC_LEN	24	/* full status descriptor header */
+/* A whole descriptor at most: header, TransportID of a 223-byte name. */
+#define VHBA_PR_DESC_MAX	(VHBA_PR_DESC_LEN + 4 + 224 + 5 + 12 + 4)
 #define VHBA_TID_ISCSI		0x5	/* TransportID protocol identifier */
 #define VHBA_TID_FMT_PORT	0x1	/* iSCSI name,i,0x<ISID> */
 
@@ -182,13 +189,15 @@ static void vhba_pr_parse(struct vhba_pr_carry *pr, const u8 *buf,
 
 /*
  * PERSISTENT RESERVE IN with service action @sa into a buffer of *@len
- * bytes (kfree() it), grown to what the target says it has.
- * 1 when the LUN does not do persistent reservations.
+ * bytes (kfree() it). READ FULL STATUS grows the buffer while the answer
+ * comes within a descriptor of filling it: LIO stops at the last
+ * descriptor that fits and reports only those in its ADDITIONAL LENGTH.
+ * 1 when the LUN does not do @sa.
  */
 static int vhba_pr_in(struct vhba_exec_ctx *ctx, struct scsi_device *sdev,
 		      u8 sa, u8 **bufp, unsigned int *len)
 {
-	unsigned int want = VHBA_PR_STATUS_LEN, need;
+	unsigned int want = VHBA_PR_STATUS_LEN, used;
 	struct scsi_sense_hdr sshdr;
 	u8 cdb[10] = { PERSISTENT_RESERVE_IN, sa };
 	u8 *buf;
@@ -207,30 +216,38 @@ static int vhba_pr_in(struct vhba_exec_ctx *ctx, struct scsi_device *sdev,
 				return 1;
 			return ret < 0 ? ret : -EIO;
 		}
-		need = sa == VHBA_PRIN_READ_FULL_STATUS ?
-			8 + get_unaligned_be32(&buf[4]) : want;
-		if (need <= want || want == VHBA_PR_STATUS_MAX) {
+		used = 8 + get_unaligned_be32(&buf[4]);
+		if (sa != VHBA_PRIN_READ_FULL_STATUS ||
+		    used + VHBA_PR_DESC_MAX <= want) {
 			*bufp = buf;
 			*len = want;
 			return 0;
 		}
 		kfree(buf);
-		want = min_t(unsigned int, need, VHBA_PR_STATUS_MAX);
+		if (want == VHBA_PR_STATUS_MAX)
+			return -EFBIG;
+		want = min_t(unsigned int, 4 * want, VHBA_PR_STATUS_MAX);
 	}
 }
 
-/* PTPL_A: the LUN keeps registrations over a power loss (APTPL was set). */
-static bool vhba_pr_aptpl(struct vhba_exec_ctx *ctx, struct scsi_device *sdev)
+/*
+ * PTPL_A into *@aptpl: the LUN keeps registrations over a power loss
+ * (someone registered with APTPL). False when the LUN does not report it.
+ */
+static int vhba_pr_aptpl(struct vhba_exec_ctx *ctx, struct scsi_device *sdev,
+			 bool *aptpl)
 {
 	unsigned int len;
-	bool aptpl;
 	u8 *buf;
+	int ret;
 
-	if (vhba_pr_in(ctx, sdev, VHBA_PRIN_REPORT_CAPABILITIES, &buf, &len))
-		return false;
-	aptpl = buf[3] & 0x01;
+	*aptpl = false;
+	ret = vhba_pr_in(ctx, sdev, VHBA_PRIN_REPORT_CAPABILITIES, &buf, &len);
+	if (ret)
+		return ret > 0 ? 0 : ret;
+	*aptpl = buf[3] & 0x01;
 	kfree(buf);
-	return aptpl;
+	return 0;
 }
 
 static int vhba_pr_out(struct vhba_exec_ctx *ctx, struct scsi_device *sdev,
@@ -278,11 +295,13 @@ static int vhba_pr_read(struct vhba_pr_carry *pr, struct scsi_device *sdev)
 						   "also registered by another I_T nexus");
 		return -EOPNOTSUPP;
 	}
+	ret = vhba_pr_aptpl(pr->new_ctx, sdev, &l->aptpl);
+	if (ret)
+		return ret;
 	l->sdev = sdev;
 	l->key = st.key;
 	l->moves = st.holds;
 	l->type = st.type;
-	l->aptpl = vhba_pr_aptpl(pr->new_ctx, sdev);
 	pr->nr++;
 	return 0;
 }
@@ -296,7 +315,12 @@ static void vhba_pr_free(struct vhba_pr_carry *pr)
 	kfree(pr);
 }
 
-/* Step 2 for one LUN. */
+static bool vhba_pr_ctx_usable(const struct vhba_exec_ctx *ctx)
+{
+	return !ctx->broken && !(ctx->dead && READ_ONCE(*ctx->dead));
+}
+
+/* Step 2 for one LUN; undone here if it fails half way. */
 static int vhba_pr_reregister(struct vhba_pr_carry *pr, struct vhba_pr_lun *l)
 {
 	int ret;
@@ -307,51 +331,108 @@ static int vhba_pr_reregister(struct vhba_pr_carry *pr, struct vhba_pr_lun *l)
 		return ret;
 	ret = vhba_pr_out(pr->new_ctx, l->sdev, VHBA_PROUT_REGISTER_IGNORE, 0,
 			  0, l->key, l->aptpl);
-	if (ret)	/* Back as it was, best effort. */
+	if (ret)
 		vhba_pr_out(pr->old_ctx, l->sdev, VHBA_PROUT_REGISTER_IGNORE, 0,
 			    0, l->key, l->aptpl);
 	return ret;
 }
 
-/* Undo step 2 on the first @n LUNs of it, best effort. */
+/*
+ * LIO keeps one "registered" flag per initiator name and LUN: removing
+ * the registration of one nexus of ours (a PREEMPT of the old one, an
+ * undo's unregistration of the new one) clears it for the other, which
+ * then, unless it is LIO's reservation holder, meets RESERVATION CONFLICT
+ * on writes although registered: under an all-registrants reservation
+ * someone else made. A fresh registration sets the flag again.
+ *
+ * To see it takes a command with data out that does not write: COMPARE
+ * AND WRITE of one block whose compare and write halves are the same
+ * pattern, which miscompares (or, should the block hold exactly that,
+ * writes what it holds). A target without it answers ILLEGAL REQUEST,
+ * and then nothing is done.
+ */
+static void vhba_pr_recheck_registrant(struct vhba_exec_ctx *ctx,
+				       struct vhba_pr_lun *l)
+{
+	unsigned int bs = l->sdev->sector_size ?: 512;
+	u8 caw[16] = { COMPARE_AND_WRITE };
+	u8 *buf;
+	int ret;
+
+	if (l->type != VHBA_PR_TYPE_WE_ALL_REGS &&
+	    l->type != VHBA_PR_TYPE_EA_ALL_REGS)
+		return;
+	buf = kmalloc(2 * bs, GFP_NOIO);
+	if (!buf)
+		return;
+	get_random_bytes(buf, bs);
+	memcpy(buf + bs, buf, bs);
+	caw[13] = 1;				/* NUMBER OF LOGICAL BLOCKS */
+	ret = vhba_exec(ctx, l->sdev, caw, sizeof(caw), DMA_TO_DEVICE, buf,
+			2 * bs, NULL);
+	kfree(buf);
+	if (ret != SAM_STAT_RESERVATION_CONFLICT)
+		return;
+	ret = vhba_pr_out(ctx, l->sdev, VHBA_PROUT_REGISTER_IGNORE, 0, 0, 0,
+			  l->aptpl);
+	if (!ret)
+		ret = vhba_pr_out(ctx, l->sdev, VHBA_PROUT_REGISTER_IGNORE, 0,
+				  0, l->key, l->aptpl);
+	sdev_printk(ret ? KERN_ERR : KERN_INFO, l->sdev,
+		    "key 0x%llx registered again for LIO's registered flag (%d)\n",
+		    l->key, ret);
+}
+
+/*
+ * Give the old nexus back what the first @n LUNs of @pr gave the new one
+ * (steps 2 and 3's registrations), best effort. Where the old session
+ * cannot take it back (it failed), the new nexus keeps it: a registration
+ * on neither would be worse.
+ */
 static void vhba_pr_undo(struct vhba_pr_carry *pr, unsigned int n)
 {
 	struct vhba_pr_lun *l;
 	unsigned int i;
 
-	for (i = 0; i < pr->nr && n; i++) {
+	for (i = 0; i < n; i++) {
 		l = &pr->luns[i];
-		if (l->moves)
+		if (!vhba_pr_ctx_usable(pr->old_ctx)) {
+			sdev_printk(KERN_WARNING, l->sdev,
+				    "the old I_T nexus failed: key 0x%llx stays registered on the new one\n",
+				    l->key);
 			continue;
+		}
 		vhba_pr_out(pr->new_ctx, l->sdev, VHBA_PROUT_REGISTER, 0, l->key,
 			    0, l->aptpl);
-		vhba_pr_out(pr->old_ctx, l->sdev, VHBA_PROUT_REGISTER_IGNORE, 0,
-			    0, l->key, l->aptpl);
-		n--;
+		if (l->moves)	/* never unregistered; LIO's flag was */
+			vhba_pr_recheck_registrant(pr->old_ctx, l);
+		else
+			vhba_pr_out(pr->old_ctx, l->sdev,
+				    VHBA_PROUT_REGISTER_IGNORE, 0, 0, l->key,
+				    l->aptpl);
 	}
 }
 
-/* Step 3 for one LUN; past the point of no return. */
-static void vhba_pr_move(struct vhba_pr_carry *pr, struct vhba_pr_lun *l)
+/*
+ * Step 3's PREEMPT for one LUN, the new nexus already registered. Then
+ * a TEST UNIT READY takes the REGISTRATIONS PREEMPTED unit attention
+ * that LIO establishes for the whole initiator name.
+ */
+static int vhba_pr_move(struct vhba_pr_carry *pr, struct vhba_pr_lun *l)
 {
 	u8 tur[6] = { TEST_UNIT_READY };
 	int ret;
 
-	ret = vhba_pr_out(pr->new_ctx, l->sdev, VHBA_PROUT_REGISTER_IGNORE, 0,
-			  0, l->key, l->aptpl);
-	if (!ret)
-		ret = vhba_pr_out(pr->new_ctx, l->sdev, VHBA_PROUT_PREEMPT,
-				  l->type, l->key, l->key, l->aptpl);
-	if (ret) {
-		sdev_printk(KERN_ERR, l->sdev,
-			    "could not move the persistent reservation of key 0x%llx to the new I_T nexus (%d)\n",
-			    l->key, ret);
-		return;
-	}
+	ret = vhba_pr_out(pr->new_ctx, l->sdev, VHBA_PROUT_PREEMPT, l->type,
+			  l->key, l->key, l->aptpl);
+	if (ret)
+		return ret;
 	pr->new_ctx->own_pr_ua = true;
 	vhba_exec(pr->new_ctx, l->sdev, tur, sizeof(tur), DMA_NONE, NULL, 0,
 		  NULL);
 	pr->new_ctx->own_pr_ua = false;
+	vhba_pr_recheck_registrant(pr->new_ctx, l);
+	return 0;
 }
 
 /*
@@ -376,6 +457,56 @@ static int vhba_pr_read_all(struct vhba_pr_carry *pr, unsigned int n)
 	return ret;
 }
 
+/* Put the LUNs whose registration alone moves (step 2) first. */
+static void vhba_pr_order(struct vhba_pr_carry *pr)
+{
+	unsigned int i, j = 0;
+
+	for (i = 0; i < pr->nr; i++)
+		if (!pr->luns[i].moves)
+			swap(pr->luns[i], pr->luns[j++]);
+}
+
+struct vhba_pr_held {
+	struct vconnect_be_session *be;
+	bool any;
+};
+
+static bool vhba_pr_held_one(struct scsi_cmnd *sc, void *data)
+{
+	struct vhba_cmd *cmd = scsi_cmd_priv(sc);
+	struct vhba_pr_held *h = data;
+
+	if (READ_ONCE(cmd->be) == h->be &&
+	    (sc->cmnd[0] == PERSISTENT_RESERVE_IN ||
+	     sc->cmnd[0] == PERSISTENT_RESERVE_OUT))
+		h->any = true;
+	return !h->any;
+}
+
+/*
+ * The guest's own PERSISTENT RESERVE commands wait while the carry runs
+ * (vhba_pr_holds()): let those the old session has in flight finish, so
+ * that what step 1 reads stays true. 0, or -EBUSY after VHBA_PR_QUIESCE_MS.
+ */
+static int vhba_pr_quiesce(struct vhba_session *sess,
+			   struct vconnect_be_session *old)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(VHBA_PR_QUIESCE_MS);
+	struct vhba_pr_held h = { .be = old };
+
+	synchronize_rcu();		/* queuecommand sees pr_moving now */
+	for (;;) {
+		h.any = false;
+		scsi_host_busy_iter(sess->vhba->shost, vhba_pr_held_one, &h);
+		if (!h.any)
+			return 0;
+		if (time_after(jiffies, deadline))
+			return -EBUSY;
+		usleep_range(1000, 2000);
+	}
+}
+
 /**
  * vhba_pr_carry - give the new nexus of a switch what the old one had
  * @sess: the session; sess->mutex held
@@ -384,11 +515,14 @@ static int vhba_pr_read_all(struct vhba_pr_carry *pr, unsigned int n)
  * @old_isid: the old nexus's ISID
  * @new_isid: the new one's
  *
- * Sets sess->pr_moving when it changed anything: the caller clears it
- * once the old session let go of its commands.
+ * Sets sess->pr_moving; the caller clears it once the old session let go
+ * of its commands, or when the switch fails.
  *
- * Return: 0 when the switch can go on; else it must not, and the target
- * holds what it held before.
+ * Return: 1 when registrations moved: the switch must go on, the new
+ * session being the one that has them even if it fails (its recovery
+ * keeps its ISID); 0 when there was nothing to carry; else an error: the
+ * switch must not go on, and the old nexus has what it had (unless its
+ * session failed meanwhile: see vhba_pr_undo()).
  */
 int vhba_pr_carry(struct vhba_session *sess, struct vhba_exec_ctx *old_ctx,
 		  struct vhba_exec_ctx *new_ctx, const u8 *old_isid,
@@ -396,9 +530,18 @@ int vhba_pr_carry(struct vhba_session *sess, struct vhba_exec_ctx *old_ctx,
 {
 	struct vhba_pr_carry *pr;
 	struct scsi_device *sdev;
-	unsigned int n = 0, i, done = 0;
+	unsigned int n = 0, i;
+	bool moved = false;
 	int ret;
 
+	WRITE_ONCE(sess->pr_moving, true);
+	ret = vhba_pr_quiesce(sess, old_ctx->be);
+	if (ret) {
+		shost_printk(KERN_WARNING, sess->vhba->shost,
+			     "switch of %s: a PERSISTENT RESERVE command of the guest is still in flight\n",
+			     sess->target_name);
+		return ret;
+	}
 	shost_for_each_device(sdev, sess->vhba->shost)
 		if (sdev->id == sess->id)
 			n++;
@@ -416,28 +559,62 @@ int vhba_pr_carry(struct vhba_session *sess, struct vhba_exec_ctx *old_ctx,
 	ret = vhba_pr_read_all(pr, n);
 	if (ret || !pr->nr)
 		goto out;
-	WRITE_ONCE(sess->pr_moving, true);
-	for (i = 0; i < pr->nr; i++) {
+	vhba_pr_order(pr);
+	/* Step 2, and step 3's registrations: all can still be undone. */
+	for (i = 0; i < pr->nr && !ret; i++) {
 		struct vhba_pr_lun *l = &pr->luns[i];
 
 		if (l->moves)
-			continue;
-		ret = vhba_pr_reregister(pr, l);
+			ret = vhba_pr_out(new_ctx, l->sdev,
+					  VHBA_PROUT_REGISTER_IGNORE, 0, 0,
+					  l->key, l->aptpl);
+		else
+			ret = vhba_pr_reregister(pr, l);
 		if (ret) {
 			sdev_printk(KERN_WARNING, l->sdev,
 				    "could not move the registration of key 0x%llx to the new I_T nexus (%d)\n",
 				    l->key, ret);
-			vhba_pr_undo(pr, done);
+			vhba_pr_undo(pr, i);
+		}
+	}
+	if (ret)
+		goto out;
+	/* Step 3: the first reservation that moves commits the switch. */
+	for (i = 0; i < pr->nr; i++) {
+		struct vhba_pr_lun *l = &pr->luns[i];
+		int err;
+
+		if (!l->moves)
+			continue;
+		err = vhba_pr_move(pr, l);
+		if (!err) {
+			moved = true;
+			continue;
+		}
+		sdev_printk(KERN_ERR, l->sdev,
+			    "could not move the persistent reservation of key 0x%llx to the new I_T nexus (%d)%s\n",
+			    l->key, err, moved ? "; it stays with the old one" : "");
+		if (!moved) {
+			vhba_pr_undo(pr, pr->nr);
+			ret = err;
 			goto out;
 		}
-		done++;
 	}
-	for (i = 0; i < pr->nr; i++)
-		if (pr->luns[i].moves)
-			vhba_pr_move(pr, &pr->luns[i]);
+	ret = 1;
 out:
 	vhba_pr_free(pr);
 	return ret;
+}
+
+/*
+ * From queuecommand: the guest's PERSISTENT RESERVE commands wait while
+ * a switch carries reservations (they would change what it carries).
+ */
+bool vhba_pr_holds(struct vhba_session *sess, struct scsi_cmnd *sc)
+{
+	return READ_ONCE(sess->pr_moving) &&
+	       (sc->cmnd[0] == PERSISTENT_RESERVE_IN ||
+		sc->cmnd[0] == PERSISTENT_RESERVE_OUT);
 }
 
 /*

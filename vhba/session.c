@@ -95,6 +95,18 @@ done:
 	scsi_done(sc);
 }
 
+/* The published backend session failed: recovery takes over. */
+void vhba_session_mark_failed(struct vhba_session *sess, int err)
+{
+	spin_lock_bh(&sess->lock);
+	if (!sess->failed_ns)
+		sess->failed_ns = local_clock();
+	spin_unlock_bh(&sess->lock);
+	WRITE_ONCE(sess->last_error, err);
+	set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
+	mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+}
+
 static void vhba_session_failed(struct vconnect_be_session *be, int err)
 {
 	struct vhba_session *sess = be_to_sess(be);
@@ -109,12 +121,14 @@ static void vhba_session_failed(struct vconnect_be_session *be, int err)
 		spin_unlock_bh(&sess->lock);
 		return;
 	}
-	if (!sess->failed_ns)
-		sess->failed_ns = local_clock();
+	if (sess->switching) {
+		/* The new half of a planned switch, not published yet. */
+		sess->switch_new_failed = true;
+		spin_unlock_bh(&sess->lock);
+		return;
+	}
 	spin_unlock_bh(&sess->lock);
-	WRITE_ONCE(sess->last_error, err);
-	set_bit(VHBA_SESS_FAILED_BIT, &sess->flags);
-	mod_delayed_work(vhba_wq, &sess->recovery_work, 0);
+	vhba_session_mark_failed(sess, err);
 }
 
 /*
@@ -183,6 +197,8 @@ int vhba_session_queue(struct vhba_session *sess, struct scsi_cmnd *sc)
 		scsi_done(sc);
 		return 0;
 	}
+	if (unlikely(vhba_pr_holds(sess, sc)))
+		return SCSI_MLQUEUE_DEVICE_BUSY;
 	rcu_read_lock();
 	be = rcu_dereference(sess->be);
 	if (unlikely(!be)) {

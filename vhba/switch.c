@@ -183,7 +183,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 	char from[VHBA_WHERE_MAX], to[VHBA_WHERE_MAX];
 	u64 t0, t_swap, time_us, stall_us = 0;
 	u8 isid[VCONNECT_ISID_LEN], old_isid[VCONNECT_ISID_LEN];
-	bool drained, old_failed;
+	bool drained, old_failed, new_failed;
 	int ret, fence_err = 0;
 	unsigned int noio;
 
@@ -210,6 +210,9 @@ static int vhba_session_switch(struct vhba_session *sess,
 	spin_lock_bh(&sess->lock);
 	sess->draining = old;
 	sess->draining_failed = false;
+	/* A failure of the new session before it is published is ours too. */
+	sess->switching = true;
+	sess->switch_new_failed = false;
 	spin_unlock_bh(&sess->lock);
 	if (test_bit(VHBA_SESS_FAILED_BIT, &sess->flags)) {
 		ret = -EAGAIN;		/* recovery is on its way */
@@ -222,17 +225,12 @@ static int vhba_session_switch(struct vhba_session *sess,
 	ret = vhba_session_open_be(sess, backend, isid, NULL, &info, &new);
 	if (ret)
 		goto undrain;
-	vhba_exec_ctx_init(&new_ctx, new, NULL);
+	vhba_exec_ctx_init(&new_ctx, new, &sess->switch_new_failed);
 	vhba_exec_ctx_init(&old_ctx, old, &sess->draining_failed);
 	ret = vhba_pr_carry(sess, &old_ctx, &new_ctx, sess->isid, isid);
-	if (!ret && new_ctx.broken) {
-		/* It holds a command it did not give back: not to be used. */
-		shost_printk(KERN_ERR, sess->vhba->shost,
-			     "switch of %s: the new session stopped answering while persistent reservations moved to it\n",
-			     sess->target_name);
-		ret = -EIO;
-	}
-	if (ret) {
+	if (!ret && READ_ONCE(sess->switch_new_failed))
+		ret = -EIO;		/* nothing moved yet: keep the old one */
+	if (ret < 0) {
 		backend->ops->close(new, true);
 		vhba_exec_ctx_release(&new_ctx);
 		/* What the old session did not give back: freed at its close. */
@@ -250,10 +248,17 @@ static int vhba_session_switch(struct vhba_session *sess,
 	vhba_session_describe(sess, new, sess->where, sizeof(sess->where));
 	strscpy(to, sess->where, sizeof(to));
 	rcu_assign_pointer(sess->be, new);
+	sess->switching = false;
+	new_failed = sess->switch_new_failed;
 	spin_unlock_bh(&sess->lock);
 	sess->backend = backend;
 	synchronize_rcu();		/* no queuecommand still inside old */
 	t_swap = local_clock();
+	/* The new session is the published one: its leftovers wait on it. */
+	vhba_exec_park(sess, &new_ctx);
+	/* It failed after a reservation moved to it: recover it. */
+	if (new_failed)
+		vhba_session_mark_failed(sess, -EIO);
 
 	drained = vhba_session_drain(sess, old);
 	/* Before the fence, whose reinstatement makes the old session fail. */
@@ -300,6 +305,7 @@ static int vhba_session_switch(struct vhba_session *sess,
 undrain:
 	WRITE_ONCE(sess->pr_moving, false);
 	spin_lock_bh(&sess->lock);
+	sess->switching = false;
 	sess->draining = NULL;
 	old_failed = sess->draining_failed;
 	spin_unlock_bh(&sess->lock);

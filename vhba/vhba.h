@@ -107,9 +107,16 @@ struct vhba_session {
 	struct vconnect_be_session *draining;
 	bool draining_failed;
 	/*
-	 * A switch moves persistent reservations (pr.c): a command that
-	 * meets the move (RESERVATION CONFLICT, REGISTRATIONS PREEMPTED)
-	 * is sent again rather than completed.
+	 * A planned switch has a new backend session not published yet:
+	 * its failure is the switch's to handle (switch_new_failed).
+	 */
+	bool switching;
+	bool switch_new_failed;
+	/*
+	 * A switch moves persistent reservations (pr.c): the guest's own
+	 * PERSISTENT RESERVE commands wait, and a command that meets the
+	 * move (RESERVATION CONFLICT, REGISTRATIONS PREEMPTED) is sent
+	 * again rather than completed.
 	 */
 	bool pr_moving;
 	/*
@@ -260,6 +267,7 @@ void vhba_session_fail_held(struct vhba_session *sess,
 			    struct vconnect_be_session *be);
 unsigned int vhba_session_held_by(struct vhba_session *sess,
 				  struct vconnect_be_session *be);
+void vhba_session_mark_failed(struct vhba_session *sess, int err);
 extern const struct vconnect_session_owner_ops vhba_owner_ops;
 
 /* exec.c: SCSI commands of vhba's own on a backend session */
@@ -289,6 +297,7 @@ int vhba_pr_carry(struct vhba_session *sess, struct vhba_exec_ctx *old_ctx,
 		  struct vhba_exec_ctx *new_ctx, const u8 *old_isid,
 		  const u8 *new_isid);
 bool vhba_pr_met_move(struct scsi_cmnd *sc);
+bool vhba_pr_holds(struct vhba_session *sess, struct scsi_cmnd *sc);
 bool vhba_pr_ua_is_move(const struct scsi_sense_hdr *sshdr);
 
 /* switch.c */

@@ -16,6 +16,8 @@
 #     switches; both keys once each, the reservation still the other's.
 #  3. Write Exclusive - All Registrants held by the vHBA: 4 switches, the
 #     key once, the unregistered other initiator still gets a conflict.
+#  4. Registered only, the other initiator holds Write Exclusive - All
+#     Registrants: the vHBA keeps writing over 4 switches under I/O.
 #
 # After every switch READ FULL STATUS must name the vHBA's current ISID as
 # registered (and as the holder in 1 and 3): LIO's I/O checks compare only
@@ -142,7 +144,20 @@ we_write || fail "case 3: the vHBA cannot write"
 conflict "$osg" || fail "case 3: the unregistered initiator wrote"
 note "3: key registered once, all-registrants reservation kept"
 
+note "4: registered under the other initiator's Write Exclusive - All Registrants"
+prout --release --param-rk=$KEY --prout-type=7 "$sg" || fail "release all registrants"
+prout --register --param-sark=$OKEY "$osg" || fail "register the other initiator again"
+prout --reserve --param-rk=$OKEY --prout-type=7 "$osg" || fail "reserve all registrants (other)"
+sg_turs "$sg" >/dev/null 2>&1
+io_loop_start "$disk" 16M
+switches 4 registered >why || { io_loop_stop; fail "$(cat why)"; }
+io_loop_stop || fail "case 4: the registrant's I/O failed across the switches"
+keys_are "$KEY $OKEY" || fail "case 4: $(keys_are "$KEY $OKEY")"
+holder_is 0x0 "Write Exclusive, all registrants" ||
+	fail "case 4: $(holder_is 0x0 'Write Exclusive, all registrants')"
+note "4: the vHBA still writes as a registrant, both keys once"
+
 prout --register --param-rk=$KEY --param-sark=0 "$sg" || fail "unregister"
 [ "$(vc_sess prv errors)" = 0 ] || fail "$(vc_sess prv errors) I/O errors"
 dmesg | grep -iE 'reservation|registration' | tail -n 4 | sed 's/^/# /'
-note "$((ROUNDS + 8)) switches, reservations and registrations carried"
+note "$((ROUNDS + 12)) switches, reservations and registrations carried"
