@@ -36,6 +36,7 @@ for i in $(seq "$ROUNDS"); do
 	"$VCTL" vhba attach rv target "$TARGET_IQN" portal "$TARGET_PORTAL" ||
 		fail "round $i: attach"
 	vc_disks rv 2 >/dev/null || fail "round $i: no disks"
+	echo 1 >"$VF_DBG/luns_changed" || fail "round $i: luns_changed"
 	(while :; do echo 200 >"$VF_DBG/luns_changed" 2>/dev/null; done) &
 	storm=$!
 	sleep 0.2
