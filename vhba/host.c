@@ -356,6 +356,7 @@ struct vhba *vhba_create(const struct vhba_config *cfg,
 	vhba = shost_to_vhba(shost);
 	vhba->shost = shost;
 	mutex_init(&vhba->mutex);
+	mutex_init(&vhba->switch_mutex);
 
 	ret = vhba_identity_assign(vhba, cfg, extack);
 	if (ret)

@@ -321,6 +321,11 @@ unlock:
 	return ret;
 }
 
+static int vhba_switch_locked(struct vhba *vhba, enum vconnect_datapath to,
+			      enum vconnect_backend_policy policy,
+			      enum vconnect_switch_cause cause,
+			      struct netlink_ext_ack *extack);
+
 /**
  * vhba_switch - move every session of @vhba to datapath @to
  * @vhba: the vHBA; the caller holds a reference to its host
@@ -329,7 +334,9 @@ unlock:
  * @cause: user or failback
  * @extack: for the reason when a session cannot move
  *
- * Context: sleeps; holds no vhba->mutex across a switch (see vhba.h).
+ * Context: sleeps; holds vhba->switch_mutex, not vhba->mutex, across the
+ * switch (see vhba.h). A failback waits for a switch in progress and
+ * then sees the policy it left.
  * Return: 0 when every session runs on @to, and the vHBA has @policy;
  * else the first error: the sessions that could not move keep running
  * where they were and the policy stays what it was.
@@ -337,6 +344,19 @@ unlock:
 int vhba_switch(struct vhba *vhba, enum vconnect_datapath to,
 		enum vconnect_backend_policy policy,
 		enum vconnect_switch_cause cause, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	mutex_lock(&vhba->switch_mutex);
+	ret = vhba_switch_locked(vhba, to, policy, cause, extack);
+	mutex_unlock(&vhba->switch_mutex);
+	return ret;
+}
+
+static int vhba_switch_locked(struct vhba *vhba, enum vconnect_datapath to,
+			      enum vconnect_backend_policy policy,
+			      enum vconnect_switch_cause cause,
+			      struct netlink_ext_ack *extack)
 {
 	enum vconnect_backend_kind kind = vhba_datapath_kind(to);
 	struct vhba_session *sess;
@@ -430,12 +450,18 @@ static void vhba_rebalance_work_fn(struct work_struct *work)
 				vhba_session_kick_recovery(sess);
 			vhba_session_put(sess);
 		}
-		/* Until one finds nothing more to be had. */
+		/*
+		 * Until one finds nothing more to be had. Under the switch
+		 * mutex: a switch the user asked for frees a function and
+		 * sends us here before it sets the policy it asked for.
+		 */
+		mutex_lock(&vhba->switch_mutex);
 		if (ret != -ENOSPC && ret != -ENODEV &&
 		    READ_ONCE(vhba->policy) == VCONNECT_POLICY_PREFER_OFFLOAD)
-			ret = vhba_switch(vhba, VCONNECT_DATAPATH_OFFLOAD,
-					  VCONNECT_POLICY_PREFER_OFFLOAD,
-					  VCONNECT_SWITCH_FAILBACK, NULL);
+			ret = vhba_switch_locked(vhba, VCONNECT_DATAPATH_OFFLOAD,
+						 VCONNECT_POLICY_PREFER_OFFLOAD,
+						 VCONNECT_SWITCH_FAILBACK, NULL);
+		mutex_unlock(&vhba->switch_mutex);
 		scsi_host_put(vhba->shost);
 	}
 	kfree(all);

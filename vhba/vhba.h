@@ -17,7 +17,8 @@
  *                          own worker (recovery, detach) with sess->mutex held.
  *
  * Lock order: vhba_mutex -> vhba->mutex -> sess->mutex -> sess->lock, and
- * sess->mutex -> vhba_backend_lock (backend.c).
+ * sess->mutex -> vhba_backend_lock (backend.c); vhba->switch_mutex ->
+ * sess->mutex (a planned switch; nothing takes vhba->mutex under it).
  * queuecommand takes no mutex: rcu_read_lock() only.
  * vhba_mutex and vhba->mutex are held only for lookups and updates of the
  * lists, never across a login, a SCSI command (a scan), device removal or
@@ -167,6 +168,9 @@ struct vhba {
 						 */
 
 	struct mutex mutex;		/* sessions[] updates, removing */
+	struct mutex switch_mutex;	/* one planned switch at a time,
+					 * with the policy it sets
+					 */
 	struct vhba_session __rcu *sessions[VHBA_MAX_TARGETS];
 	bool removing;			/* claimed by vhba_claim_removal(): not
 					 * found by name, takes no new session;

@@ -63,9 +63,14 @@ echo "LIO has $conns connections from us"
 # target drops one's connection, then the other's. A session that lost a
 # NOP-Out ping (failed with -110, ETIMEDOUT) is not that: when the loaded
 # emulated machine stalls for seconds, a burst of them can follow (8 at
-# once in one CI run), so those recoveries are left out of the count.
+# once in one CI run), so those recoveries are left out of the count; and
+# the window starts once none is under way, since a recovery counts when
+# it ends, after the ping loss it followed was logged.
 recs() { cat /sys/class/scsi_host/host*/device/session0/recoveries | awk '{ s += $1 } END { print s }'; }
 ping_losses() { dmesg | grep -c 'session to .* failed (-110)' || true; }
+# Recoveries under way count when they end: start the window with none.
+wait_for "[ \$(grep -l logged-in /sys/class/scsi_host/host*/device/session0/state | wc -l) = $NLOGIN ]" 120 ||
+	fail "sessions did not settle"
 r0=$(recs) n0=$(ping_losses)
 sleep 15
 r1=$(recs) n1=$(ping_losses)
