@@ -269,8 +269,8 @@ static int vhba_pr_out(struct vhba_exec_ctx *ctx, struct scsi_device *sdev,
 }
 
 /*
- * Step 1 for one LUN: what moves. 0 also when nothing does; -EOPNOTSUPP
- * when the registration cannot be carried.
+ * Step 1 for one LUN: what moves. 0 also when nothing does; -EXDEV
+ * when the registration cannot be carried (no login error is -EXDEV).
  */
 static int vhba_pr_read(struct vhba_pr_carry *pr, struct scsi_device *sdev)
 {
@@ -293,7 +293,7 @@ static int vhba_pr_read(struct vhba_pr_carry *pr, struct scsi_device *sdev)
 			    "persistent reservation key 0x%llx is %s: it cannot be carried to a new I_T nexus\n",
 			    st.key, st.all_tg_pt ? "registered with ALL_TG_PT" :
 						   "also registered by another I_T nexus");
-		return -EOPNOTSUPP;
+		return -EXDEV;
 	}
 	ret = vhba_pr_aptpl(pr->new_ctx, sdev, &l->aptpl);
 	if (ret)
@@ -487,7 +487,8 @@ static bool vhba_pr_held_one(struct scsi_cmnd *sc, void *data)
 /*
  * The guest's own PERSISTENT RESERVE commands wait while the carry runs
  * (vhba_pr_holds()): let those the old session has in flight finish, so
- * that what step 1 reads stays true. 0, or -EBUSY after VHBA_PR_QUIESCE_MS.
+ * that what step 1 reads stays true. 0, or -EINPROGRESS after
+ * VHBA_PR_QUIESCE_MS.
  */
 static int vhba_pr_quiesce(struct vhba_session *sess,
 			   struct vconnect_be_session *old)
@@ -502,7 +503,7 @@ static int vhba_pr_quiesce(struct vhba_session *sess,
 		if (!h.any)
 			return 0;
 		if (time_after(jiffies, deadline))
-			return -EBUSY;
+			return -EINPROGRESS;
 		usleep_range(1000, 2000);
 	}
 }

@@ -389,7 +389,10 @@ static int vhba_switch_locked(struct vhba *vhba, enum vconnect_datapath to,
 		case -EAGAIN:
 			NL_SET_ERR_MSG_MOD(extack, "a session is not logged in (recovering?); try again");
 			break;
-		case -EOPNOTSUPP:
+		case -EINPROGRESS:
+			NL_SET_ERR_MSG_MOD(extack, "a PERSISTENT RESERVE command of the guest is still in flight; try again");
+			break;
+		case -EXDEV:
 			NL_SET_ERR_MSG_MOD(extack, "a persistent reservation registration cannot move to a new I_T nexus (ALL_TG_PT, or a key another nexus shares; see dmesg)");
 			break;
 		default:
