@@ -104,6 +104,17 @@ switches() {
 	done
 }
 
+# registrant_switches CASE KEY TYPE: the vHBA, a registrant under the other
+# initiator's reservation (READ RESERVATION: KEY, TYPE), writes across 4
+# switches; both keys stay registered once and the reservation as it was.
+registrant_switches() {
+	io_loop_start "$disk" 16M
+	switches 4 registered >why || { io_loop_stop; fail "$(cat why)"; }
+	io_loop_stop || fail "case $1: the registrant's I/O failed across the switches"
+	keys_are "$KEY $OKEY" || fail "case $1: $(keys_are "$KEY $OKEY")"
+	holder_is "$2" "$3" || fail "case $1: $(holder_is "$2" "$3")"
+}
+
 note "1: Write Exclusive held by the vHBA, $ROUNDS switches under I/O"
 prout --register --param-sark=$KEY "$sg" || fail "register"
 prout --reserve --param-rk=$KEY --prout-type=1 "$sg" || fail "reserve"
@@ -121,12 +132,7 @@ note "2: registered only; the other initiator holds Write Exclusive - Registrant
 prout --release --param-rk=$KEY --prout-type=1 "$sg" || fail "release"
 prout --register --param-sark=$OKEY "$osg" || fail "register the other initiator"
 prout --reserve --param-rk=$OKEY --prout-type=5 "$osg" || fail "reserve (other)"
-io_loop_start "$disk" 16M
-switches 4 registered >why || { io_loop_stop; fail "$(cat why)"; }
-io_loop_stop || fail "the registrant's I/O failed across the switches"
-keys_are "$KEY $OKEY" || fail "case 2: $(keys_are "$KEY $OKEY")"
-holder_is $OKEY "Write Exclusive, registrants only" ||
-	fail "case 2: $(holder_is $OKEY 'Write Exclusive, registrants only')"
+registrant_switches 2 $OKEY "Write Exclusive, registrants only"
 note "2: both keys registered once, the other's reservation untouched"
 
 note "3: Write Exclusive - All Registrants held by the vHBA"
@@ -149,12 +155,7 @@ prout --release --param-rk=$KEY --prout-type=7 "$sg" || fail "release all regist
 prout --register --param-sark=$OKEY "$osg" || fail "register the other initiator again"
 prout --reserve --param-rk=$OKEY --prout-type=7 "$osg" || fail "reserve all registrants (other)"
 sg_turs "$sg" >/dev/null 2>&1
-io_loop_start "$disk" 16M
-switches 4 registered >why || { io_loop_stop; fail "$(cat why)"; }
-io_loop_stop || fail "case 4: the registrant's I/O failed across the switches"
-keys_are "$KEY $OKEY" || fail "case 4: $(keys_are "$KEY $OKEY")"
-holder_is 0x0 "Write Exclusive, all registrants" ||
-	fail "case 4: $(holder_is 0x0 'Write Exclusive, all registrants')"
+registrant_switches 4 0x0 "Write Exclusive, all registrants"
 note "4: the vHBA still writes as a registrant, both keys once"
 
 prout --register --param-rk=$KEY --param-sark=0 "$sg" || fail "unregister"
